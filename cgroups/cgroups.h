@@ -1,0 +1,73 @@
+/* cgroups/cgroups.h — the one small interface the rest of cove uses for
+ * cgroups. Backends: cgroups/v2.c (unified) and cgroups/v1.c (legacy
+ * controllers); "hybrid" hosts (v1 controllers + a cgroup2 mount at
+ * <root>/unified) use both: the container is placed in every v1 hierarchy and
+ * in the unified one, resources go to v1.
+ *
+ * Every function takes the cgroupfs mount root (normally "/sys/fs/cgroup")
+ * through struct cove_cgroup_host so unit tests run them on a temp dir.
+ * Nothing here prints; errors name the file written. */
+#ifndef COVE_CGROUPS_H
+#define COVE_CGROUPS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "runtime/config.h"
+#include "runtime/err.h"
+
+enum cove_cgroup_mode { COVE_CG_UNIFIED, COVE_CG_HYBRID, COVE_CG_LEGACY };
+
+struct cove_cgroup_host {
+    char *root;                 /* "/sys/fs/cgroup" */
+    enum cove_cgroup_mode mode;
+    /* legacy/hybrid: v1 hierarchies found under root, e.g. "cpu",
+     * "cpu,cpuacct", "memory", "name=systemd" mount dir names */
+    char **v1_dirs; size_t n_v1_dirs;
+};
+
+/* Detect the mode of the hierarchy mounted at root (statfs magic of root and
+ * of root/unified; lists v1 hierarchy directories). */
+int cove_cgroup_host_detect(const char *root, struct cove_cgroup_host *host, struct cove_err *err);
+void cove_cgroup_host_free(struct cove_cgroup_host *host);
+
+/* The container's cgroup, created on the host. */
+struct cove_cgroup {
+    char *path;                 /* normalized cgroupsPath, absolute, e.g. "/cove-test-1/abc" */
+    enum cove_cgroup_mode mode;
+    char *root;
+    int v2_fd;                  /* O_PATH|O_DIRECTORY fd of the unified cgroup dir, for CLONE_INTO_CGROUP; -1 if none */
+    char **dirs; size_t n_dirs; /* every directory created (absolute), for destroy */
+};
+
+/* Resolve cgroupsPath like runc's cgroupfs driver: absolute as is, relative
+ * is appended to the caller's cgroup... (we use "/" + relative), absent
+ * gives "/cove/<id>" ... exact rule documented in docs/cgroups.md. Pure
+ * function. */
+int cove_cgroup_resolve_path(const char *cgroups_path, const char *id, char **out, struct cove_err *err);
+
+/* Validate resources against the host mode before anything is created
+ * (e.g. "unified" refused on v1, network refused on v2). */
+int cove_cgroup_validate(const struct cove_cgroup_host *host, const struct cove_resources *res, struct cove_err *err);
+
+/* Create (mkdir -p) the cgroup in every hierarchy, enabling controllers in
+ * parents on v2. Records the directories it created in cg->dirs so destroy
+ * removes exactly those. */
+int cove_cgroup_create(const struct cove_cgroup_host *host, const char *path, struct cove_cgroup *cg, struct cove_err *err);
+
+/* Open an existing cgroup (for delete/kill/pause after the creating process
+ * has exited); dirs lists every hierarchy where the path exists. */
+int cove_cgroup_open(const struct cove_cgroup_host *host, const char *path, struct cove_cgroup *cg, struct cove_err *err);
+
+int cove_cgroup_apply(const struct cove_cgroup *cg, const struct cove_resources *res, struct cove_err *err);
+int cove_cgroup_add_pid(const struct cove_cgroup *cg, pid_t pid, struct cove_err *err);
+int cove_cgroup_freeze(const struct cove_cgroup *cg, bool frozen, struct cove_err *err);
+int cove_cgroup_kill_all(const struct cove_cgroup *cg, int sig, struct cove_err *err);
+/* pids currently in the container's cgroup (from the first hierarchy) */
+int cove_cgroup_pids(const struct cove_cgroup *cg, pid_t **pids, size_t *n, struct cove_err *err);
+/* rmdir the created directories, deepest first; kills leftovers first. */
+int cove_cgroup_destroy(struct cove_cgroup *cg, struct cove_err *err);
+void cove_cgroup_free(struct cove_cgroup *cg);
+
+#endif

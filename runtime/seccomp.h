@@ -1,0 +1,33 @@
+/* runtime/seccomp.h — linux.seccomp to a BPF program. The program is built
+ * in the parent (before clone) and installed by the child as late as
+ * possible before exec. */
+#ifndef COVE_SECCOMP_H
+#define COVE_SECCOMP_H
+
+#include <linux/filter.h>
+#include <stdbool.h>
+#include "runtime/config.h"
+#include "runtime/err.h"
+
+struct cove_seccomp_prog {
+    struct sock_fprog prog;   /* filter, owned (prog.filter malloc'd) */
+    unsigned flags;           /* SECCOMP_FILTER_FLAG_* to pass to seccomp(2) */
+    bool notify;              /* has a NOTIFY rule: install returns a listener fd */
+};
+
+/* Compile; skips syscall names libseccomp does not know (as runc does). */
+int cove_seccomp_build(const struct cove_seccomp *s, struct cove_seccomp_prog *out, struct cove_err *err);
+
+/* In the child: install with seccomp(SECCOMP_SET_MODE_FILTER). Sets
+ * *listener_fd when the program has NOTIFY rules (else -1). */
+int cove_seccomp_install(const struct cove_seccomp_prog *p, int *listener_fd, struct cove_err *err);
+
+void cove_seccomp_prog_free(struct cove_seccomp_prog *p);
+
+/* Validate names used by config.c: action, operator, arch and flag names. */
+int cove_seccomp_action_from_name(const char *name);   /* enum cove_seccomp_action or -1 */
+int cove_seccomp_op_from_name(const char *name);       /* enum cove_seccomp_op or -1 */
+bool cove_seccomp_arch_known(const char *name);
+bool cove_seccomp_flag_known(const char *name);
+
+#endif
