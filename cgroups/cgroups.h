@@ -25,26 +25,52 @@ struct cove_cgroup_host {
     /* legacy/hybrid: v1 hierarchies found under root, e.g. "cpu",
      * "cpu,cpuacct", "memory", "name=systemd" mount dir names */
     char **v1_dirs; size_t n_v1_dirs;
+    /* The calling process's own cgroup in each v1 hierarchy (parallel to
+     * v1_dirs, "/" when not listed) and in the cgroup2 one; relative
+     * cgroupsPaths nest under these, as in runc's cgroupfs driver. */
+    char **v1_own;
+    char *v2_own;
 };
 
 /* Detect the mode of the hierarchy mounted at root (statfs magic of root and
- * of root/unified; lists v1 hierarchy directories). */
+ * of root/unified), then cove_cgroup_host_init with "/proc/self/cgroup". */
 int cove_cgroup_host_detect(const char *root, struct cove_cgroup_host *host, struct cove_err *err);
+/* Fill host for an explicit mode without any statfs (unit tests run this on a
+ * fake tree): lists the v1 hierarchy directories under root (legacy/hybrid;
+ * symlinks such as cpu -> cpu,cpuacct and "unified" are skipped) and reads
+ * the caller's own cgroups from self_cgroup_file (NULL: "/proc/self/cgroup";
+ * a missing file means "/" everywhere). */
+int cove_cgroup_host_init(struct cove_cgroup_host *host, const char *root, enum cove_cgroup_mode mode,
+                          const char *self_cgroup_file, struct cove_err *err);
+/* Pure: the mode statfs magics mean (root's f_type, root/unified's f_type or
+ * 0 if absent); -EINVAL if root is not a cgroup mount. */
+int cove_cgroup_mode_from_magic(long root_magic, long unified_magic, enum cove_cgroup_mode *mode);
 void cove_cgroup_host_free(struct cove_cgroup_host *host);
+
+/* The container's directory in one hierarchy. */
+struct cove_cgroup_leaf {
+    char *hierarchy;            /* v1 dir name under root ("memory", "cpu,cpuacct", "systemd"), or NULL for cgroup2 */
+    char *dir;                  /* absolute directory of the container's cgroup */
+};
 
 /* The container's cgroup, created on the host. */
 struct cove_cgroup {
-    char *path;                 /* normalized cgroupsPath, absolute, e.g. "/cove-test-1/abc" */
+    char *path;                 /* normalized cgroupsPath: "/abs/path" or "rel/path" (see resolve_path) */
     enum cove_cgroup_mode mode;
     char *root;
-    int v2_fd;                  /* O_PATH|O_DIRECTORY fd of the unified cgroup dir, for CLONE_INTO_CGROUP; -1 if none */
-    char **dirs; size_t n_dirs; /* every directory created (absolute), for destroy */
+    int v2_fd;                  /* O_PATH|O_DIRECTORY fd of the cgroup2 leaf, for CLONE_INTO_CGROUP; -1 if none */
+    struct cove_cgroup_leaf *leaves; size_t n_leaves; /* one per hierarchy, v1 ones first */
+    char **dirs; size_t n_dirs; /* directories created (absolute), in creation order, for destroy */
+    /* Set by the runtime after clone3(CLONE_INTO_CGROUP, v2_fd) succeeded:
+     * add_pid then skips the cgroup2 hierarchy. */
+    bool v2_born_inside;
 };
 
-/* Resolve cgroupsPath like runc's cgroupfs driver: absolute as is, relative
- * is appended to the caller's cgroup... (we use "/" + relative), absent
- * gives "/cove/<id>" ... exact rule documented in docs/cgroups.md. Pure
- * function. */
+/* Normalize cgroupsPath like runc's cgroupfs driver. Absolute paths are
+ * taken from each hierarchy root ("/a//b/./c" -> "/a/b/c"); relative ones
+ * stay relative ("a/b") and create/open nest them under the caller's own
+ * cgroup; NULL or "" gives "<id>" (relative). ".." components, "/" alone and
+ * an id containing '/' are refused naming linux.cgroupsPath. Pure. */
 int cove_cgroup_resolve_path(const char *cgroups_path, const char *id, char **out, struct cove_err *err);
 
 /* Validate resources against the host mode before anything is created
@@ -64,7 +90,8 @@ int cove_cgroup_apply(const struct cove_cgroup *cg, const struct cove_resources 
 int cove_cgroup_add_pid(const struct cove_cgroup *cg, pid_t pid, struct cove_err *err);
 int cove_cgroup_freeze(const struct cove_cgroup *cg, bool frozen, struct cove_err *err);
 int cove_cgroup_kill_all(const struct cove_cgroup *cg, int sig, struct cove_err *err);
-/* pids currently in the container's cgroup (from the first hierarchy) */
+/* pids currently in the container's cgroup (the cgroup2 leaf on unified,
+ * else the v1 "pids" hierarchy or the first one). *pids is malloc'd. */
 int cove_cgroup_pids(const struct cove_cgroup *cg, pid_t **pids, size_t *n, struct cove_err *err);
 /* rmdir the created directories, deepest first; kills leftovers first. */
 int cove_cgroup_destroy(struct cove_cgroup *cg, struct cove_err *err);

@@ -13,10 +13,18 @@
 #include "runtime/config.h"
 #include "runtime/err.h"
 
+struct cove_cgroup_host;  /* cgroups/cgroups.h */
+
 struct cove_rootfs_opts {
     const char *rootfs;     /* absolute, canonical path of the rootfs on the host */
     bool no_pivot;          /* --no-pivot */
     bool in_userns;         /* devices are bind-mounted from the host, not mknod'ed */
+    /* For mounts of type "cgroup" (added by namespaces/): the host cgroup
+     * layout and the container's cgroup path ("/cove-test-1/abc"). When
+     * cg_host is NULL a "cgroup" mount is passed to the kernel as is
+     * (cgroup v1 needs options naming a controller then). */
+    const struct cove_cgroup_host *cg_host;
+    const char *cgroup_path;
 };
 
 int cove_rootfs_setup(const struct cove_config *c, const struct cove_rootfs_opts *o, struct cove_err *err);

@@ -16,6 +16,9 @@
 
 #include "runtime/err.h"
 
+/* GNU C predefines `linux` as 1; the spec's field is called linux. */
+#undef linux
+
 struct cove_opt_i64 { bool set; int64_t v; };
 struct cove_opt_u64 { bool set; uint64_t v; };
 

@@ -24,6 +24,13 @@ int cove_seccomp_install(const struct cove_seccomp_prog *p, int *listener_fd, st
 
 void cove_seccomp_prog_free(struct cove_seccomp_prog *p);
 
+/* cove_seccomp_build through a compiled-filter cache in cache_dir (which
+ * must exist and be writable only by the runtime; see seccomp_cache.c).
+ * A missing, unreadable or corrupt entry is rebuilt and replaced; failing
+ * to write the cache is not an error. cache_dir NULL: plain build. */
+int cove_seccomp_build_cached(const struct cove_seccomp *s, const char *cache_dir, struct cove_seccomp_prog *out,
+                              struct cove_err *err);
+
 /* Validate names used by config.c: action, operator, arch and flag names. */
 int cove_seccomp_action_from_name(const char *name);   /* enum cove_seccomp_action or -1 */
 int cove_seccomp_op_from_name(const char *name);       /* enum cove_seccomp_op or -1 */

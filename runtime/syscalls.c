@@ -1,5 +1,7 @@
 /* runtime/syscalls.c — see syscalls.h. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "runtime/syscalls.h"
 
 #include <signal.h>

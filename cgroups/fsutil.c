@@ -1,0 +1,130 @@
+/* cgroups/fsutil.c — cgroupfs file helpers: one open+write per value and
+ * errors that name the file. Used by every backend; works the same on a
+ * real cgroupfs and on the plain-file fake tree of the unit tests. */
+#include "cgroups/internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runtime/cleanup.h"
+
+int cgfs_write(const char *dir, const char *file, const char *value, struct cove_err *err) {
+    _cleanup_free_ char *path = NULL;
+    if (asprintf(&path, "%s/%s", dir, file) < 0)
+        return cove_err_set(err, ENOMEM, "%s/%s: out of memory", dir, file);
+    /* O_TRUNC: runc does the same; cgroupfs accepts it and the fake tree
+     * needs it so the file holds exactly the last value. */
+    _cleanup_close_ int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (fd < 0)
+        return cove_err_sys(err, errno, "%s: write \"%s\"", path, value);
+    size_t len = strlen(value);
+    ssize_t w = write(fd, value, len);
+    if (w < 0)
+        return cove_err_sys(err, errno, "%s: write \"%s\"", path, value);
+    if ((size_t)w != len)
+        return cove_err_set(err, EIO, "%s: write \"%s\": short write", path, value);
+    return 0;
+}
+
+int cgfs_writef(struct cove_err *err, const char *dir, const char *file, const char *fmt, ...) {
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int len = vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (len < 0 || (size_t)len >= sizeof(buf))
+        return cove_err_set(err, EINVAL, "%s/%s: value too long", dir, file);
+    return cgfs_write(dir, file, buf, err);
+}
+
+int cgfs_read(const char *dir, const char *file, char **out, struct cove_err *err) {
+    _cleanup_free_ char *path = NULL;
+    if (asprintf(&path, "%s/%s", dir, file) < 0)
+        return cove_err_set(err, ENOMEM, "%s/%s: out of memory", dir, file);
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return cove_err_sys(err, errno, "%s: open", path);
+    size_t cap = 4096, len = 0;
+    _cleanup_free_ char *buf = malloc(cap);
+    if (!buf)
+        return cove_err_set(err, ENOMEM, "%s: out of memory", path);
+    for (;;) {
+        if (cap - len < 2) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb)
+                return cove_err_set(err, ENOMEM, "%s: out of memory", path);
+            buf = nb;
+            cap *= 2;
+        }
+        ssize_t r = read(fd, buf + len, cap - len - 1);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return cove_err_sys(err, errno, "%s: read", path);
+        }
+        if (r == 0)
+            break;
+        len += (size_t)r;
+    }
+    buf[len] = '\0';
+    *out = TAKE_PTR(buf);
+    return 0;
+}
+
+bool cgfs_exists(const char *dir, const char *file) {
+    char path[4096];
+    int len = snprintf(path, sizeof(path), "%s/%s", dir, file);
+    if (len < 0 || (size_t)len >= sizeof(path))
+        return false;
+    return access(path, F_OK) == 0;
+}
+
+int cgfs_parse_pids(const char *buf, pid_t **pids, size_t *n, struct cove_err *err) {
+    size_t cap = 0, cnt = 0;
+    _cleanup_free_ pid_t *arr = NULL;
+    const char *p = buf;
+    while (*p) {
+        char *end;
+        errno = 0;
+        long v = strtol(p, &end, 10);
+        if (end == p) { /* skip anything that is not a number */
+            p++;
+            continue;
+        }
+        if (errno == 0 && v > 0) {
+            if (cnt == cap) {
+                size_t nc = cap ? cap * 2 : 16;
+                pid_t *na = realloc(arr, nc * sizeof(*na));
+                if (!na)
+                    return cove_err_set(err, ENOMEM, "cgroup.procs: out of memory");
+                arr = na;
+                cap = nc;
+            }
+            arr[cnt++] = (pid_t)v;
+        }
+        p = end;
+    }
+    *pids = TAKE_PTR(arr);
+    *n = cnt;
+    return 0;
+}
+
+int cgfs_read_pids(const char *dir, pid_t **pids, size_t *n, struct cove_err *err) {
+    _cleanup_free_ char *buf = NULL;
+    int r = cgfs_read(dir, "cgroup.procs", &buf, err);
+    if (r < 0)
+        return r;
+    return cgfs_parse_pids(buf, pids, n, err);
+}
+
+void cgfs_sleep_ms(unsigned ms) {
+    struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}

@@ -1,0 +1,40 @@
+/* cmd/cove/cli.h — the CLI: argument parsing, logging, exit codes. Only
+ * code under cmd/ prints or exits. */
+#ifndef COVE_CLI_H
+#define COVE_CLI_H
+
+#include <stdbool.h>
+#include "runtime/err.h"
+
+struct cli_global {
+    const char *root;
+    const char *log_path;
+    bool log_json;
+    bool debug;
+    bool systemd_cgroup;
+};
+
+extern struct cli_global g_cli;
+
+/* One log line (runc-compatible): to --log FILE when given, in the chosen
+ * format; errors also go to stderr as plain text. */
+void cli_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Report err (as level "error") and return exit code 1. */
+int cli_fail(const struct cove_err *err);
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Parse a signal: "KILL", "SIGKILL", "9". Returns the number or -1. */
+int cli_parse_signal(const char *s);
+
+typedef int (*cli_cmd_fn)(int argc, char **argv);
+int cmd_create(int argc, char **argv);
+int cmd_start(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_kill(int argc, char **argv);
+int cmd_delete(int argc, char **argv);
+int cmd_state(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_spec(int argc, char **argv);
+int cmd_features(int argc, char **argv);
+
+#endif

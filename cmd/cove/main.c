@@ -1,0 +1,214 @@
+/* cmd/cove/main.c — global flags, logging and command dispatch. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "runtime/state.h"
+#include "version.h"
+
+struct cli_global g_cli = {.root = COVE_DEFAULT_ROOT};
+
+static void json_escape(FILE *f, const char *s) {
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c == '\n')
+            fputs("\\n", f);
+        else if (c == '\t')
+            fputs("\\t", f);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+}
+
+static void log_line(FILE *f, bool json, const char *level, const char *msg) {
+    char ts[64];
+    cove_time_rfc3339(ts);
+    if (json) {
+        fputs("{\"level\":\"", f);
+        fputs(level, f);
+        fputs("\",\"msg\":\"", f);
+        json_escape(f, msg);
+        fprintf(f, "\",\"time\":\"%s\"}\n", ts);
+    } else {
+        fprintf(f, "time=\"%s\" level=%s msg=\"", ts, level);
+        json_escape(f, msg);
+        fputs("\"\n", f);
+    }
+    fflush(f);
+}
+
+void cli_log(const char *level, const char *fmt, ...) {
+    bool is_err = strcmp(level, "error") == 0;
+    if (!is_err && !(g_cli.debug && strcmp(level, "debug") == 0) && strcmp(level, "warning") != 0)
+        return;
+    char msg[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (g_cli.log_path) {
+        FILE *f = fopen(g_cli.log_path, "ae");
+        if (f) {
+            log_line(f, g_cli.log_json, level, msg);
+            fclose(f);
+        }
+    } else if (g_cli.log_json) {
+        log_line(stderr, true, level, msg);
+        return;
+    }
+    /* stderr gets the plain message; orchestrators match on its words */
+    if (is_err)
+        fprintf(stderr, "cove: %s\n", msg);
+    else if (!g_cli.log_path)
+        fprintf(stderr, "cove: %s: %s\n", level, msg);
+}
+
+int cli_fail(const struct cove_err *err) {
+    cli_log("error", "%s", err->msg[0] ? err->msg : "unknown error");
+    return 1;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...) {
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    cli_log("error", "%s: %s (see 'cove %s --help')", cmd, msg, cmd);
+    return 1;
+}
+
+int cli_parse_signal(const char *s) {
+    if (!s || !*s)
+        return -1;
+    char *end;
+    long n = strtol(s, &end, 10);
+    if (*end == '\0')
+        return (n > 0 && n < NSIG) ? (int)n : -1;
+    if (strncasecmp(s, "SIG", 3) == 0)
+        s += 3;
+    for (int i = 1; i < NSIG; i++) {
+        const char *abbrev = sigabbrev_np(i);
+        if (abbrev && strcasecmp(abbrev, s) == 0)
+            return i;
+    }
+    if (strncasecmp(s, "RTMIN+", 6) == 0 || strncasecmp(s, "RTMAX-", 6) == 0) {
+        long k = strtol(s + 6, &end, 10);
+        int v = (s[2] == 'M' || s[2] == 'm') && (s[3] == 'I' || s[3] == 'i') ? SIGRTMIN + (int)k : SIGRTMAX - (int)k;
+        return (*end == '\0' && k >= 0 && v >= SIGRTMIN && v <= SIGRTMAX) ? v : -1;
+    }
+    return -1;
+}
+
+static const struct {
+    const char *name;
+    cli_cmd_fn fn;
+    const char *help;
+} commands[] = {
+    {"create", cmd_create, "create a container"},
+    {"start", cmd_start, "execute the user-defined process in a created container"},
+    {"run", cmd_run, "create and run a container"},
+    {"state", cmd_state, "output the state of a container"},
+    {"list", cmd_list, "lists containers started by cove with the given root"},
+    {"kill", cmd_kill, "kill sends the specified signal (default: SIGTERM) to the container's init process"},
+    {"delete", cmd_delete, "delete any resources held by the container"},
+    {"spec", cmd_spec, "create a new specification file"},
+    {"features", cmd_features, "show the enabled features"},
+};
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "cove — an OCI container runtime (runc-compatible CLI)\n\n"
+            "Usage: cove [global options] command [command options] [arguments...]\n\n"
+            "Commands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "   %-10s %s\n", commands[i].name, commands[i].help);
+    fprintf(f,
+            "\nGlobal options:\n"
+            "   --root DIR           root directory for container state (default: %s)\n"
+            "   --log FILE           write log lines to FILE (default: stderr)\n"
+            "   --log-format FORMAT  text or json (default: text)\n"
+            "   --debug              log debug lines\n"
+            "   --systemd-cgroup     use the systemd cgroup driver (not supported: refused)\n"
+            "   --rootless VALUE     accepted for runc compatibility (auto|true|false)\n"
+            "   --version, -v        print the version\n"
+            "   --help, -h           show help\n",
+            COVE_DEFAULT_ROOT);
+}
+
+static void version(void) {
+    printf("cove version %s\nspec: %s\n", COVE_VERSION, COVE_SPEC_VERSION);
+}
+
+int main(int argc, char **argv) {
+    enum { O_ROOT = 256, O_LOG, O_LOG_FORMAT, O_DEBUG, O_SYSTEMD, O_ROOTLESS, O_CRIU };
+    static const struct option opts[] = {
+        {"root", required_argument, NULL, O_ROOT},
+        {"log", required_argument, NULL, O_LOG},
+        {"log-format", required_argument, NULL, O_LOG_FORMAT},
+        {"debug", no_argument, NULL, O_DEBUG},
+        {"systemd-cgroup", no_argument, NULL, O_SYSTEMD},
+        {"rootless", required_argument, NULL, O_ROOTLESS},
+        {"criu", required_argument, NULL, O_CRIU},
+        {"version", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+        switch (c) {
+        case O_ROOT: g_cli.root = optarg; break;
+        case O_LOG: g_cli.log_path = *optarg ? optarg : NULL; break;
+        case O_LOG_FORMAT:
+            if (strcmp(optarg, "json") == 0)
+                g_cli.log_json = true;
+            else if (strcmp(optarg, "text") == 0)
+                g_cli.log_json = false;
+            else {
+                fprintf(stderr, "cove: invalid log-format: %s (text or json)\n", optarg);
+                return 1;
+            }
+            break;
+        case O_DEBUG: g_cli.debug = true; break;
+        case O_SYSTEMD: g_cli.systemd_cgroup = true; break;
+        case O_ROOTLESS: case O_CRIU: break;
+        case 'v': version(); return 0;
+        case 'h': usage(stdout); return 0;
+        default:
+            fprintf(stderr, "cove: unknown global option %s\n", argv[optind - 1]);
+            usage(stderr);
+            return 1;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return 1;
+    }
+    const char *name = argv[optind];
+    if (strcmp(name, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        if (strcmp(commands[i].name, name) == 0) {
+            int sub_argc = argc - optind;
+            char **sub_argv = argv + optind;
+            optind = 0; /* reset getopt for the command's own flags */
+            return commands[i].fn(sub_argc, sub_argv);
+        }
+    }
+    cli_log("error", "unknown command \"%s\" (see 'cove --help')", name);
+    return 1;
+}

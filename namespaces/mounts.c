@@ -1,0 +1,114 @@
+/* namespaces/mounts.c — step 3 of cove_rootfs_setup(): the config's mounts,
+ * in order. Each destination is resolved (and created) inside the rootfs by
+ * namespaces/path.c; the mount is built detached and moved onto that fd.
+ * Sources of bind mounts are host paths, relative to the bundle directory
+ * (the process's cwd), as the runtime-spec says. */
+#include "namespaces/rootfs_int.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "namespaces/path.h"
+#include "runtime/cleanup.h"
+
+bool cove_mounts_has(const struct cove_config *c, const char *dest, const char *type) {
+    for (size_t i = 0; i < c->n_mounts; i++) {
+        const struct cove_mount *m = &c->mounts[i];
+        if (!m->destination || (type && (!m->type || strcmp(m->type, type) != 0)))
+            continue;
+        _cleanup_free_ char *clean = cove_path_clean(m->destination);
+        if (clean && strcmp(clean, dest) == 0)
+            return true;
+    }
+    return false;
+}
+
+static bool mount_is_bind(const struct cove_mount *m) {
+    return (m->opts.flags & MS_BIND) || (m->type && strcmp(m->type, "bind") == 0);
+}
+
+/* Bind: clone the source tree, give it its attributes while detached, then
+ * attach. ro/nosuid/... on a bind need a separate step (mount(2) ignores
+ * them with MS_BIND); mount_setattr does it on the clone. The flag attrs are
+ * recursive for "rbind" + "ro" (a read-only rbind must not leave writable
+ * submounts) and the r* options (rro, rnosuid...) always are. */
+static int mount_bind(struct rootfs_ctx *ctx, const struct cove_mount *m, size_t i, struct cove_err *err) {
+    const struct cove_mount_opts *op = &m->opts;
+    bool rec = (op->flags & MS_REC) != 0;
+    if (!m->source)
+        return cove_err_set(err, EINVAL, "mounts[%zu].source: bind mount without source", i);
+    if (op->idmap || op->ridmap)
+        return cove_err_set(err, EOPNOTSUPP, "mounts[%zu].options: idmap mounts are not supported", i);
+    /* AT_FDCWD: relative sources resolve against the bundle directory */
+    _cleanup_close_ int tree = cove_mnt_clone(AT_FDCWD, m->source, rec, err);
+    if (tree < 0) {
+        cove_err_clear(err);
+        return cove_err_sys(err, -tree, "mounts[%zu].source (%s)", i, m->source);
+    }
+    struct stat st;
+    if (fstat(tree, &st) < 0)
+        return cove_err_sys(err, errno, "mounts[%zu].source (%s): stat", i, m->source);
+
+    int r = cove_mnt_setattr(tree, cove_mnt_attr_from_ms(op->flags), cove_mnt_attr_from_ms(op->clear),
+                             rec && (op->flags & MS_RDONLY), err);
+    if (r == 0 && op->rec_attr)
+        r = cove_mnt_setattr(tree, op->attr_set, op->attr_clr, true, err);
+    if (r < 0)
+        return cove_err_prefix(err, "mounts[%zu] (%s)", i, m->destination);
+
+    _cleanup_close_ int dest = cove_path_mkdir_p_in_root(ctx->rootfd, m->destination, S_ISDIR(st.st_mode), err);
+    if (dest < 0)
+        return cove_err_prefix(err, "mounts[%zu].destination", i);
+    r = cove_mnt_attach(tree, dest, err);
+    if (r == 0)
+        r = cove_mnt_set_propagation(tree, op->propagation, err);
+    if (r < 0)
+        return cove_err_prefix(err, "mounts[%zu] (%s)", i, m->destination);
+    return 0;
+}
+
+/* A new filesystem instance (proc, sysfs, tmpfs, devpts, mqueue, overlay...):
+ * whatever the kernel accepts; data options are passed as fs parameters. */
+static int mount_fs(struct rootfs_ctx *ctx, const struct cove_mount *m, size_t i, struct cove_err *err) {
+    const struct cove_mount_opts *op = &m->opts;
+    if (!m->type)
+        return cove_err_set(err, EINVAL, "mounts[%zu].type: missing for non-bind mount", i);
+    if (op->idmap || op->ridmap)
+        return cove_err_set(err, EOPNOTSUPP, "mounts[%zu].options: idmap mounts are not supported", i);
+    _cleanup_close_ int dest = cove_path_mkdir_p_in_root(ctx->rootfd, m->destination, true, err);
+    if (dest < 0)
+        return cove_err_prefix(err, "mounts[%zu].destination", i);
+    int r;
+    if (strcmp(m->type, "cgroup") == 0 || strcmp(m->type, "cgroup2") == 0) {
+        r = cove_mount_cgroupfs(ctx, m, dest, err);
+    } else {
+        _cleanup_close_ int mfd = cove_mnt_fs_create(m->type, m->source, op->data, op->flags, err);
+        r = mfd;
+        if (r >= 0 && op->rec_attr)
+            r = cove_mnt_setattr(mfd, op->attr_set, op->attr_clr, true, err);
+        if (r >= 0)
+            r = cove_mnt_attach(mfd, dest, err);
+        if (r >= 0)
+            r = cove_mnt_set_propagation(mfd, op->propagation, err);
+    }
+    if (r < 0)
+        return cove_err_prefix(err, "mounts[%zu] (%s)", i, m->destination);
+    return 0;
+}
+
+int cove_mounts_apply(struct rootfs_ctx *ctx, struct cove_err *err) {
+    for (size_t i = 0; i < ctx->c->n_mounts; i++) {
+        const struct cove_mount *m = &ctx->c->mounts[i];
+        if (!m->destination)
+            return cove_err_set(err, EINVAL, "mounts[%zu].destination: missing", i);
+        if (m->opts.tmpcopyup)
+            return cove_err_set(err, EOPNOTSUPP, "mounts[%zu].options: tmpcopyup is not supported", i);
+        int r = mount_is_bind(m) ? mount_bind(ctx, m, i, err) : mount_fs(ctx, m, i, err);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}

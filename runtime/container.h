@@ -1,0 +1,41 @@
+/* runtime/container.h — the operations the CLI performs on containers.
+ * Each loads/locks the container through the state store, asks the
+ * lifecycle rules, and acts. Nothing here prints. */
+#ifndef COVE_CONTAINER_H
+#define COVE_CONTAINER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "runtime/err.h"
+#include "runtime/state.h"
+
+struct cove_create_opts {
+    const char *root;            /* --root */
+    const char *id;
+    const char *bundle;          /* --bundle (default: cwd) */
+    const char *pid_file;        /* --pid-file */
+    const char *console_socket;  /* --console-socket */
+    bool no_pivot;               /* --no-pivot */
+    bool no_new_keyring;         /* --no-new-keyring */
+    unsigned preserve_fds;       /* --preserve-fds */
+    bool systemd_cgroup;         /* --systemd-cgroup */
+};
+
+/* create: build the container and leave its init waiting for `start`. */
+int cove_container_create(const struct cove_create_opts *o, struct cove_err *err);
+
+/* run in the foreground: create, start, forward signals, wait; *exit_code is
+ * the container's (128+N when killed by signal N). Unless keep, the
+ * container is deleted afterwards. With detach, returns after start. */
+int cove_container_run(const struct cove_create_opts *o, bool detach, bool keep, int *exit_code, struct cove_err *err);
+
+int cove_container_start(const char *root, const char *id, struct cove_err *err);
+int cove_container_kill(const char *root, const char *id, int sig, bool all, struct cove_err *err);
+int cove_container_delete(const char *root, const char *id, bool force, struct cove_err *err);
+
+/* Load the state and the derived status of one container. */
+int cove_container_state(const char *root, const char *id, struct cove_state *s, enum cove_status *status,
+                         struct cove_err *err);
+
+#endif

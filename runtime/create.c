@@ -1,0 +1,312 @@
+/* runtime/create.c — `create` and the parent side of the clone protocol
+ * (see init.h). The plan (config, rootfs, cgroup, seccomp) is complete
+ * before the first thing is created on the host; from then on every step
+ * is recorded in struct create_ctx so a failure undoes all of them: no
+ * state dir, cgroup, mount or process is left behind. */
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroups/cgroups.h"
+#include "runtime/cleanup.h"
+#include "runtime/container.h"
+#include "runtime/create.h"
+#include "runtime/init.h"
+#include "runtime/process.h"
+#include "runtime/seccomp.h"
+#include "runtime/support.h"
+#include "runtime/syscalls.h"
+
+#define CGROUP_ROOT "/sys/fs/cgroup"
+
+static int ctx_plan(struct create_ctx *x, struct cove_err *err) {
+    const struct cove_create_opts *o = x->opts;
+    int r;
+    if (o->systemd_cgroup)
+        return cove_err_set(err, ENOTSUP, "--systemd-cgroup: the systemd cgroup driver is not supported by cove; use the cgroupfs driver (drop the flag)");
+    if ((r = cove_state_validate_id(o->id, err)) < 0)
+        return r;
+    char bundle[PATH_MAX];
+    if (!realpath(o->bundle ? o->bundle : ".", bundle))
+        return cove_err_sys(err, errno, "bundle %s", o->bundle ? o->bundle : ".");
+    if (!(x->bundle = strdup(bundle)))
+        return cove_err_set(err, ENOMEM, "out of memory");
+    if ((r = cove_config_load(x->bundle, &x->config, err)) < 0)
+        return r;
+    if ((r = cove_support_check(x->config, o, err)) < 0)
+        return r;
+    /* root.path is relative to the bundle */
+    _cleanup_free_ char *root = NULL;
+    if (x->config->root_path[0] == '/')
+        root = strdup(x->config->root_path);
+    else if (asprintf(&root, "%s/%s", x->bundle, x->config->root_path) < 0)
+        root = NULL;
+    if (!root)
+        return cove_err_set(err, ENOMEM, "out of memory");
+    char rootfs[PATH_MAX];
+    if (!realpath(root, rootfs))
+        return cove_err_sys(err, errno, "root.path: %s", root);
+    struct stat sb;
+    if (stat(rootfs, &sb) < 0 || !S_ISDIR(sb.st_mode))
+        return cove_err_set(err, ENOTDIR, "root.path: %s is not a directory", rootfs);
+    if (!(x->rootfs = strdup(rootfs)))
+        return cove_err_set(err, ENOMEM, "out of memory");
+
+    if ((r = cove_cgroup_host_detect(CGROUP_ROOT, &x->cghost, err)) < 0)
+        return r;
+    x->have_cghost = true;
+    if ((r = cove_cgroup_resolve_path(x->config->linux.cgroups_path, o->id, &x->cgpath, err)) < 0)
+        return cove_err_prefix(err, "linux.cgroupsPath");
+    if ((r = cove_cgroup_validate(&x->cghost, &x->config->linux.resources, err)) < 0)
+        return r;
+    if (x->config->linux.seccomp.set) {
+        if ((r = cove_seccomp_build(&x->config->linux.seccomp, &x->seccomp, err)) < 0)
+            return r;
+        x->have_seccomp = true;
+    }
+    return 0;
+}
+
+/* pid namespaces are entered by the parent: setns(CLONE_NEWPID) applies to
+ * children only, so it must happen before clone3 */
+static int ctx_join_pidns(struct create_ctx *x, struct cove_err *err) {
+    const struct cove_namespace *ns = cove_config_find_ns(x->config, CLONE_NEWPID);
+    if (!ns || !ns->path)
+        return 0;
+    _cleanup_close_ int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, CLONE_NEWPID) < 0)
+        return cove_err_sys(err, errno, "linux.namespaces: join pid namespace %s", ns->path);
+    return 0;
+}
+
+static uint64_t clone_flags(const struct cove_config *c) {
+    uint64_t f = 0;
+    for (size_t i = 0; i < c->linux.n_namespaces; i++) {
+        const struct cove_namespace *ns = &c->linux.namespaces[i];
+        /* cgroup: unshared by the child once it is in its cgroup */
+        if (!ns->path && ns->type != CLONE_NEWCGROUP)
+            f |= (uint64_t)ns->type;
+    }
+    return f;
+}
+
+static int ctx_spawn(struct create_ctx *x, struct cove_err *err) {
+    int sp[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+        return cove_err_sys(err, errno, "socketpair");
+    x->sock = sp[0];
+    int child_sock = sp[1];
+
+    if (mkfifoat(x->store.dirfd, "exec.fifo", 0600) < 0) {
+        close(child_sock);
+        return cove_err_sys(err, errno, "mkfifo %s/exec.fifo", x->store.dir);
+    }
+    /* O_RDWR never blocks on a fifo; see init.h */
+    x->fifo = openat(x->store.dirfd, "exec.fifo", O_RDWR | O_CLOEXEC);
+    if (x->fifo < 0) {
+        close(child_sock);
+        return cove_err_sys(err, errno, "open %s/exec.fifo", x->store.dir);
+    }
+
+    int r = ctx_join_pidns(x, err);
+    if (r < 0) {
+        close(child_sock);
+        return r;
+    }
+    struct clone_args ca = {
+        .flags = clone_flags(x->config) | CLONE_PIDFD | CLONE_CLEAR_SIGHAND,
+        .pidfd = (uint64_t)(uintptr_t)&x->pidfd,
+        .exit_signal = SIGCHLD,
+    };
+    if (x->cg.v2_fd >= 0) {
+        ca.flags |= CLONE_INTO_CGROUP;
+        ca.cgroup = (uint64_t)x->cg.v2_fd;
+    }
+    pid_t pid = cove_clone3(&ca, sizeof(ca));
+    if (pid < 0) {
+        int e = errno;
+        close(child_sock);
+        return cove_err_sys(err, e, "clone3");
+    }
+    if (pid == 0) {
+        close(x->sock);
+        struct cove_init_args a = {
+            .config = x->config,
+            .id = x->opts->id,
+            .rootfs = x->rootfs,
+            .no_pivot = x->opts->no_pivot,
+            .no_new_keyring = x->opts->no_new_keyring,
+            .preserve_fds = x->opts->preserve_fds,
+            .sock = child_sock,
+            .fifo_fd = x->fifo,
+            .seccomp = x->have_seccomp ? &x->seccomp : NULL,
+            .cgroup_host = &x->cghost,
+            .cgroup_path = x->cgpath,
+        };
+        cove_init_main(&a);
+    }
+    close(child_sock);
+    x->pid = pid;
+    return 0;
+}
+
+static int ctx_place_child(struct create_ctx *x, struct cove_err *err) {
+    int r = cove_cgroup_add_pid(&x->cg, x->pid, err);
+    if (r < 0)
+        return r;
+    const struct cove_process *p = &x->config->process;
+    if (p->has_oom_score_adj && (r = cove_process_set_oom_score_adj(x->pid, p->oom_score_adj, err)) < 0)
+        return r;
+    return 0;
+}
+
+/* Wait for READY; an ERROR carries the child's message. */
+static int ctx_wait_ready(struct create_ctx *x, struct cove_err *err) {
+    struct cove_msg m;
+    int r = cove_msg_recv(x->sock, &m);
+    if (r < 0)
+        return cove_err_sys(err, -r, "receive from container init");
+    if (r == 0)
+        return cove_err_set(err, EPIPE, "container init exited unexpectedly during setup");
+    if (m.type == COVE_MSG_ERROR)
+        return cove_err_set(err, m.code > 0 ? m.code : EIO, "%s", m.text);
+    if (m.type != COVE_MSG_READY)
+        return cove_err_set(err, EPROTO, "unexpected message %u from container init", m.type);
+    return 0;
+}
+
+static int ctx_record(struct create_ctx *x, struct cove_err *err) {
+    struct cove_state s = {0};
+    char created[64];
+    cove_time_rfc3339(created);
+    s.id = (char *)x->opts->id;
+    s.bundle = x->bundle;
+    s.rootfs = x->rootfs;
+    s.pid = x->pid;
+    s.pid_start = cove_proc_start_time(x->pid, NULL);
+    s.created = created;
+    s.owner = "";
+    s.cgroup_path = x->cgpath;
+    s.cgroup_owned = true;
+    s.annotations = x->config->annotations;
+    s.n_annotations = x->config->n_annotations;
+    int r = cove_state_save(&x->store, &s, err);
+    if (r < 0)
+        return r;
+    if (x->opts->pid_file && (r = cove_write_pid_file(x->opts->pid_file, x->pid, err)) < 0)
+        return r;
+    return 0;
+}
+
+int cove_write_pid_file(const char *path, pid_t pid, struct cove_err *err) {
+    char dir[PATH_MAX], buf[32];
+    if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+        return cove_err_set(err, ENAMETOOLONG, "--pid-file %s: name too long", path);
+    char *slash = strrchr(dir, '/');
+    const char *name = path;
+    if (slash == dir) {
+        name = slash + 1;
+        dir[1] = '\0';
+    } else if (slash) {
+        *slash = '\0';
+        name = slash + 1;
+    } else {
+        strcpy(dir, ".");
+    }
+    _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return cove_err_sys(err, errno, "--pid-file %s", path);
+    int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+    int r = cove_write_file_atomic(dfd, name, buf, (size_t)n, 0644, err);
+    return r < 0 ? cove_err_prefix(err, "--pid-file") : 0;
+}
+
+int cove_create_begin(struct create_ctx *x, const struct cove_create_opts *o, struct cove_err *err) {
+    memset(x, 0, sizeof(*x));
+    x->opts = o;
+    x->sock = x->fifo = x->pidfd = -1;
+    x->cg.v2_fd = -1;
+    x->store.dirfd = -1;
+    int r;
+    if ((r = ctx_plan(x, err)) < 0)
+        return r;
+    /* ---- nothing exists on the host before this line ---- */
+    if ((r = cove_store_create(o->root, o->id, &x->store, err)) < 0)
+        return r;
+    x->have_store = true;
+    if ((r = cove_cgroup_create(&x->cghost, x->cgpath, &x->cg, err)) < 0)
+        return r;
+    x->have_cg = true;
+    if ((r = cove_cgroup_apply(&x->cg, &x->config->linux.resources, err)) < 0 ||
+        (r = ctx_spawn(x, err)) < 0 ||
+        (r = ctx_place_child(x, err)) < 0)
+        return r;
+    if ((r = cove_msg_send(x->sock, COVE_MSG_GO, NULL)) < 0)
+        return cove_err_sys(err, -r, "send to container init");
+    if ((r = ctx_wait_ready(x, err)) < 0 || (r = ctx_record(x, err)) < 0)
+        return r;
+    return 0;
+}
+
+/* Undo everything create_begin made; used on failure and by `run`. */
+void cove_create_abort(struct create_ctx *x) {
+    struct cove_err ignored = {0};
+    if (x->pid > 0) {
+        if (x->pidfd >= 0)
+            cove_pidfd_send_signal(x->pidfd, SIGKILL, NULL, 0);
+        else
+            kill(x->pid, SIGKILL);
+        waitpid(x->pid, NULL, 0);
+        x->pid = 0;
+    }
+    if (x->have_cg) {
+        cove_cgroup_destroy(&x->cg, &ignored);
+        x->have_cg = false;
+    }
+    if (x->have_store) {
+        cove_store_remove(&x->store, &ignored);
+        x->have_store = false;
+    }
+    if (x->opts && x->opts->pid_file)
+        unlink(x->opts->pid_file);
+}
+
+void cove_create_free(struct create_ctx *x) {
+    if (x->sock >= 0)
+        close(x->sock);
+    if (x->fifo >= 0)
+        close(x->fifo);
+    if (x->pidfd >= 0)
+        close(x->pidfd);
+    x->sock = x->fifo = x->pidfd = -1;
+    if (x->have_store)
+        cove_store_close(&x->store);
+    cove_cgroup_free(&x->cg);
+    if (x->have_cghost)
+        cove_cgroup_host_free(&x->cghost);
+    if (x->have_seccomp)
+        cove_seccomp_prog_free(&x->seccomp);
+    cove_config_freep(&x->config);
+    free(x->bundle);
+    free(x->rootfs);
+    free(x->cgpath);
+    x->bundle = x->rootfs = x->cgpath = NULL;
+}
+
+int cove_container_create(const struct cove_create_opts *o, struct cove_err *err) {
+    struct create_ctx x;
+    int r = cove_create_begin(&x, o, err);
+    if (r < 0)
+        cove_create_abort(&x);
+    cove_create_free(&x);
+    return r;
+}

@@ -1,0 +1,76 @@
+/* runtime/fileio.c — small whole-file helpers shared by the state store,
+ * the config loader and the pid file writer. */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runtime/cleanup.h"
+#include "runtime/state.h"
+
+int cove_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode, struct cove_err *err) {
+    char tmp[PATH_MAX];
+    if (snprintf(tmp, sizeof(tmp), ".%s.tmp.%d", name, (int)getpid()) >= (int)sizeof(tmp))
+        return cove_err_set(err, ENAMETOOLONG, "%s: name too long", name);
+    _cleanup_close_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+    if (fd < 0)
+        return cove_err_sys(err, errno, "create %s", tmp);
+    const char *p = data;
+    size_t left = len;
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = errno;
+            unlinkat(dirfd, tmp, 0);
+            return cove_err_sys(err, e, "write %s", tmp);
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    /* fsync so a crash never leaves a renamed but empty file */
+    if (fsync(fd) < 0 || renameat(dirfd, tmp, dirfd, name) < 0) {
+        int e = errno;
+        unlinkat(dirfd, tmp, 0);
+        return cove_err_sys(err, e, "write %s", name);
+    }
+    return 0;
+}
+
+int cove_read_file(int dirfd, const char *path, size_t max, char **data, size_t *len, struct cove_err *err) {
+    _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return cove_err_sys(err, errno, "open %s", path);
+    size_t cap = 4096, n = 0;
+    _cleanup_free_ char *buf = malloc(cap + 1);
+    if (!buf)
+        return cove_err_set(err, ENOMEM, "read %s: out of memory", path);
+    for (;;) {
+        if (n == cap) {
+            if (cap >= max)
+                return cove_err_set(err, EFBIG, "%s: larger than %zu bytes", path, max);
+            cap = cap * 2 > max ? max : cap * 2;
+            char *nb = realloc(buf, cap + 1);
+            if (!nb)
+                return cove_err_set(err, ENOMEM, "read %s: out of memory", path);
+            buf = nb;
+        }
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return cove_err_sys(err, errno, "read %s", path);
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    buf[n] = '\0';
+    *len = n;
+    *data = TAKE_PTR(buf);
+    return 0;
+}

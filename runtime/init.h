@@ -1,0 +1,60 @@
+/* runtime/init.h — the container's init process: the code that runs in the
+ * child of clone3 until it execs the workload, and the messages it
+ * exchanges with the runtime (the parent).
+ *
+ * Protocol: one SOCK_SEQPACKET socketpair (O_CLOEXEC), one struct cove_msg
+ * per packet.
+ *   parent → child  GO      the child is in its cgroup and oom_score_adj is set;
+ *                           go on with the setup
+ *   child → parent  READY   setup done (mounts, pivot_root, user, caps...);
+ *                           the child now blocks reading the exec fifo
+ *   child → parent  ERROR   {errno, message}; the child exits 1 after sending
+ *   EOF on the parent side after READY means the execve succeeded (the
+ *   child's end is close-on-exec); an ERROR after READY is an exec failure.
+ * The exec fifo (<state dir>/exec.fifo) is opened O_RDWR by the parent
+ * before clone3, so the child never blocks in open(2) and does not need
+ * /proc after pivot_root: `start` opens it O_WRONLY|O_NONBLOCK (ENXIO when
+ * the init is gone), writes one byte and unlinks it; the child's read(2)
+ * returns and it execs. */
+#ifndef COVE_INIT_H
+#define COVE_INIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cgroups/cgroups.h"
+#include "runtime/config.h"
+#include "runtime/err.h"
+#include "runtime/seccomp.h"
+
+enum cove_msg_type { COVE_MSG_GO = 1, COVE_MSG_READY = 2, COVE_MSG_ERROR = 3 };
+
+struct cove_msg {
+    uint32_t type;
+    int32_t code;                /* positive errno for ERROR */
+    char text[COVE_ERR_MAX];
+};
+
+struct cove_init_args {
+    const struct cove_config *config;
+    const char *id;
+    const char *rootfs;                  /* absolute, canonical */
+    bool no_pivot;
+    bool no_new_keyring;
+    unsigned preserve_fds;
+    int sock;                            /* child's end of the socketpair */
+    int fifo_fd;                         /* exec fifo, O_RDWR */
+    const struct cove_seccomp_prog *seccomp;   /* NULL when none */
+    const struct cove_cgroup_host *cgroup_host;
+    const char *cgroup_path;
+};
+
+/* Runs in the child; never returns. */
+_Noreturn void cove_init_main(const struct cove_init_args *a);
+
+/* Both sides: send/receive one message. recv returns 0 on EOF with
+ * msg->type = 0. */
+int cove_msg_send(int sock, uint32_t type, const struct cove_err *e);
+int cove_msg_recv(int sock, struct cove_msg *msg);
+
+#endif

@@ -1,0 +1,187 @@
+/* runtime/ops.c — start, kill, delete and state on an existing container.
+ * Each holds the container's lock for its whole duration. */
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cgroups/cgroups.h"
+#include "runtime/cleanup.h"
+#include "runtime/container.h"
+#include "runtime/lifecycle.h"
+#include "runtime/ops.h"
+#include "runtime/syscalls.h"
+
+#define CGROUP_ROOT "/sys/fs/cgroup"
+
+int cove_ops_open(const char *root, const char *id, struct cove_store *st, struct cove_state *s,
+                  enum cove_status *status, struct cove_err *err) {
+    memset(s, 0, sizeof(*s));
+    int r = cove_store_open(root, id, st, err);
+    if (r < 0)
+        return r;
+    r = cove_state_load(st, id, s, err);
+    if (r < 0) {
+        cove_store_close(st);
+        return r;
+    }
+    *status = cove_state_status(st, s);
+    return 0;
+}
+
+int cove_container_state(const char *root, const char *id, struct cove_state *s, enum cove_status *status,
+                         struct cove_err *err) {
+    struct cove_store st;
+    int r = cove_ops_open(root, id, &st, s, status, err);
+    if (r < 0)
+        return r;
+    cove_store_close(&st);
+    return 0;
+}
+
+/* A pidfd for the container's init, only if it is still the process we
+ * started (start time matches): never signal a recycled pid. */
+int cove_ops_init_pidfd(const struct cove_state *s, struct cove_err *err) {
+    int fd = cove_pidfd_open(s->pid, 0);
+    if (fd < 0)
+        return cove_err_set(err, ESRCH, "container not running");
+    if (cove_proc_start_time(s->pid, NULL) != s->pid_start) {
+        close(fd);
+        return cove_err_set(err, ESRCH, "container not running");
+    }
+    return fd;
+}
+
+static int start_locked(struct cove_store *st, const char *id, enum cove_status status, struct cove_err *err) {
+    int r = cove_check_start(id, status, err);
+    if (r < 0)
+        return r;
+    /* O_NONBLOCK: ENXIO instead of hanging when the init is gone */
+    _cleanup_close_ int fd = openat(st->dirfd, "exec.fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENXIO ? cove_err_set(err, ESRCH, "cannot start a container that has stopped")
+                              : cove_err_sys(err, errno, "open %s/exec.fifo", st->dir);
+    if (write(fd, "0", 1) != 1)
+        return cove_err_sys(err, errno, "write %s/exec.fifo", st->dir);
+    unlinkat(st->dirfd, "exec.fifo", 0);
+    return 0;
+}
+
+int cove_container_start(const char *root, const char *id, struct cove_err *err) {
+    struct cove_store st;
+    struct cove_state s;
+    enum cove_status status;
+    int r = cove_ops_open(root, id, &st, &s, &status, err);
+    if (r < 0)
+        return r;
+    r = start_locked(&st, id, status, err);
+    cove_state_free(&s);
+    cove_store_close(&st);
+    return r;
+}
+
+static int open_cgroup(const struct cove_state *s, struct cove_cgroup_host *host, struct cove_cgroup *cg,
+                       struct cove_err *err) {
+    memset(cg, 0, sizeof(*cg));
+    cg->v2_fd = -1;
+    int r = cove_cgroup_host_detect(CGROUP_ROOT, host, err);
+    if (r < 0)
+        return r;
+    r = cove_cgroup_open(host, s->cgroup_path, cg, err);
+    if (r < 0)
+        cove_cgroup_host_free(host);
+    return r;
+}
+
+static int kill_locked(const struct cove_state *s, const char *id, enum cove_status status, int sig, bool all,
+                       struct cove_err *err) {
+    int r = cove_check_kill(id, status, err);
+    if (r < 0)
+        return r;
+    if (all && s->cgroup_path) {
+        struct cove_cgroup_host host;
+        struct cove_cgroup cg;
+        if ((r = open_cgroup(s, &host, &cg, err)) < 0)
+            return r;
+        r = cove_cgroup_kill_all(&cg, sig, err);
+        cove_cgroup_free(&cg);
+        cove_cgroup_host_free(&host);
+        return r;
+    }
+    _cleanup_close_ int pidfd = cove_ops_init_pidfd(s, err);
+    if (pidfd < 0)
+        return pidfd;
+    if (cove_pidfd_send_signal(pidfd, sig, NULL, 0) < 0)
+        return errno == ESRCH ? cove_err_set(err, ESRCH, "container not running")
+                              : cove_err_sys(err, errno, "kill %d", (int)s->pid);
+    return 0;
+}
+
+int cove_container_kill(const char *root, const char *id, int sig, bool all, struct cove_err *err) {
+    struct cove_store st;
+    struct cove_state s;
+    enum cove_status status;
+    int r = cove_ops_open(root, id, &st, &s, &status, err);
+    if (r < 0)
+        return r;
+    r = kill_locked(&s, id, status, sig, all, err);
+    cove_state_free(&s);
+    cove_store_close(&st);
+    return r;
+}
+
+/* SIGKILL the init (if alive) and wait until it is gone, bounded. */
+static void kill_init_and_wait(const struct cove_state *s) {
+    struct cove_err ignored;
+    _cleanup_close_ int pidfd = cove_ops_init_pidfd(s, &ignored);
+    if (pidfd < 0)
+        return;
+    cove_pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+    struct pollfd p = {.fd = pidfd, .events = POLLIN};
+    poll(&p, 1, 10000);
+}
+
+int cove_ops_destroy(struct cove_store *st, const struct cove_state *s, struct cove_err *err) {
+    kill_init_and_wait(s);
+    int r = 0;
+    if (s->cgroup_path && s->cgroup_owned) {
+        struct cove_cgroup_host host;
+        struct cove_cgroup cg;
+        r = open_cgroup(s, &host, &cg, err);
+        if (r == 0) {
+            r = cove_cgroup_destroy(&cg, err);
+            cove_cgroup_free(&cg);
+            cove_cgroup_host_free(&host);
+        }
+        if (r < 0)
+            return r;
+    }
+    return cove_store_remove(st, err);
+}
+
+int cove_container_delete(const char *root, const char *id, bool force, struct cove_err *err) {
+    struct cove_store st;
+    struct cove_state s;
+    enum cove_status status;
+    int r = cove_ops_open(root, id, &st, &s, &status, err);
+    if (r == -ENOENT) {
+        /* a create that crashed before state.json: the directory may exist */
+        struct cove_err e2 = {0};
+        if (cove_state_validate_id(id, NULL) == 0 && cove_store_open(root, id, &st, &e2) == 0) {
+            cove_store_remove(&st, &e2);
+            return 0;
+        }
+        /* like runc, --force succeeds quietly on a container that is gone */
+        return force ? 0 : r;
+    }
+    if (r < 0)
+        return r;
+    if ((r = cove_check_delete(id, status, force, err)) == 0)
+        r = cove_ops_destroy(&st, &s, err);
+    cove_state_free(&s);
+    cove_store_close(&st);
+    return r;
+}

@@ -1,0 +1,241 @@
+/* runtime/process.c — see process.h. */
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "runtime/cleanup.h"
+#include "runtime/process.h"
+#include "runtime/syscalls.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+int cove_process_set_rlimits(const struct cove_process *p, struct cove_err *err) {
+    for (size_t i = 0; i < p->n_rlimits; i++) {
+        const struct cove_rlimit *rl = &p->rlimits[i];
+        struct rlimit lim = {.rlim_cur = rl->soft, .rlim_max = rl->hard};
+        if (setrlimit(rl->resource, &lim) < 0)
+            return cove_err_sys(err, errno, "process.rlimits[%zu] (%s): setrlimit", i, cove_rlimit_name(rl->resource));
+    }
+    return 0;
+}
+
+static unsigned last_cap(void) {
+    static int cached = -1;
+    if (cached < 0) {
+        int n = cap_max_bits();
+        cached = n > 0 ? n - 1 : CAP_LAST_CAP;
+    }
+    return (unsigned)cached;
+}
+
+static int drop_bounding(uint64_t keep, struct cove_err *err) {
+    unsigned last = last_cap();
+    for (unsigned c = 0; c <= last && c < 64; c++) {
+        if (keep & (1ULL << c))
+            continue;
+        if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+            return cove_err_sys(err, errno, "process.capabilities.bounding: drop %s", cap_to_name(c));
+    }
+    return 0;
+}
+
+static int set_ids(const struct cove_user *u, struct cove_err *err) {
+    /* setgroups first: it needs CAP_SETGID, which setresuid may take away */
+    gid_t *groups = NULL;
+    if (u->n_additional_gids) {
+        groups = calloc(u->n_additional_gids, sizeof(*groups));
+        if (!groups)
+            return cove_err_set(err, ENOMEM, "out of memory");
+        for (size_t i = 0; i < u->n_additional_gids; i++)
+            groups[i] = u->additional_gids[i];
+    }
+    int r = setgroups(u->n_additional_gids, groups);
+    free(groups);
+    if (r < 0)
+        return cove_err_sys(err, errno, "process.user.additionalGids: setgroups");
+    if (setresgid(u->gid, u->gid, u->gid) < 0)
+        return cove_err_sys(err, errno, "process.user.gid: setresgid %u", u->gid);
+    if (setresuid(u->uid, u->uid, u->uid) < 0)
+        return cove_err_sys(err, errno, "process.user.uid: setresuid %u", u->uid);
+    return 0;
+}
+
+static int set_cap_sets(const struct cove_caps *k, struct cove_err *err) {
+    cap_t caps = cap_init();
+    if (!caps)
+        return cove_err_sys(err, errno, "process.capabilities: cap_init");
+    unsigned last = last_cap();
+    for (unsigned c = 0; c <= last && c < 64; c++) {
+        cap_value_t v = (cap_value_t)c;
+        uint64_t bit = 1ULL << c;
+        if (k->effective & bit)
+            cap_set_flag(caps, CAP_EFFECTIVE, 1, &v, CAP_SET);
+        if (k->permitted & bit)
+            cap_set_flag(caps, CAP_PERMITTED, 1, &v, CAP_SET);
+        if (k->inheritable & bit)
+            cap_set_flag(caps, CAP_INHERITABLE, 1, &v, CAP_SET);
+    }
+    int r = cap_set_proc(caps);
+    int e = errno;
+    cap_free(caps);
+    if (r < 0)
+        return cove_err_sys(err, e, "process.capabilities: capset");
+    /* the kernel clears the ambient set when permitted/inheritable lose a cap;
+     * raise the configured ones afterwards */
+    if (cap_reset_ambient() < 0 && errno != EINVAL)
+        return cove_err_sys(err, errno, "process.capabilities.ambient: reset");
+    /* the kernel only allows ambient caps that are permitted and
+     * inheritable; like runc, others are skipped (runc's default spec lists
+     * ambient caps without inheritable ones) */
+    uint64_t ambient = k->ambient & k->permitted & k->inheritable;
+    for (unsigned c = 0; c <= last && c < 64; c++) {
+        if (!(ambient & (1ULL << c)))
+            continue;
+        if (cap_set_ambient((cap_value_t)c, CAP_SET) < 0)
+            return cove_err_sys(err, errno, "process.capabilities.ambient: raise %s", cap_to_name(c));
+    }
+    return 0;
+}
+
+int cove_process_set_user_and_caps(const struct cove_process *p, struct cove_err *err) {
+    int r;
+    if (p->caps.set && (r = drop_bounding(p->caps.bounding, err)) < 0)
+        return r;
+    /* keep the permitted set across the uid change; the configured sets are
+     * installed right after */
+    if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+        return cove_err_sys(err, errno, "prctl(PR_SET_KEEPCAPS)");
+    if ((r = set_ids(&p->user, err)) < 0)
+        return r;
+    if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+        return cove_err_sys(err, errno, "prctl(PR_SET_KEEPCAPS)");
+    struct cove_caps none = {0};
+    return set_cap_sets(p->caps.set ? &p->caps : &none, err);
+}
+
+static const char *env_lookup(const struct cove_process *p, const char *name) {
+    size_t n = strlen(name);
+    for (size_t i = 0; i < p->n_env; i++)
+        if (strncmp(p->env[i], name, n) == 0 && p->env[i][n] == '=')
+            return p->env[i] + n + 1;
+    return NULL;
+}
+
+static int check_exec(const char *path, const char *arg0, struct cove_err *err) {
+    struct stat sb;
+    if (stat(path, &sb) < 0)
+        return cove_err_sys(err, errno, "exec: \"%s\": stat %s", arg0, path);
+    if (S_ISDIR(sb.st_mode))
+        return cove_err_set(err, EACCES, "exec: \"%s\": is a directory: permission denied", arg0);
+    if (access(path, X_OK) < 0)
+        return cove_err_sys(err, errno, "exec: \"%s\": %s", arg0, path);
+    return 0;
+}
+
+int cove_process_find_exec(const struct cove_process *p, char **out, struct cove_err *err) {
+    const char *arg0 = p->args[0];
+    if (strchr(arg0, '/')) {
+        int r = check_exec(arg0, arg0, err);
+        if (r < 0)
+            return r;
+        *out = strdup(arg0);
+        return *out ? 0 : cove_err_set(err, ENOMEM, "out of memory");
+    }
+    const char *path = env_lookup(p, "PATH");
+    if (!path)
+        path = DEFAULT_PATH;
+    int saw_eacces = 0;
+    for (const char *s = path; ; ) {
+        const char *e = strchrnul(s, ':');
+        char cand[PATH_MAX];
+        int len = (e == s) ? snprintf(cand, sizeof(cand), "./%s", arg0)
+                           : snprintf(cand, sizeof(cand), "%.*s/%s", (int)(e - s), s, arg0);
+        struct stat sb;
+        if (len > 0 && (size_t)len < sizeof(cand) && stat(cand, &sb) == 0 && S_ISREG(sb.st_mode)) {
+            if (access(cand, X_OK) == 0) {
+                *out = strdup(cand);
+                return *out ? 0 : cove_err_set(err, ENOMEM, "out of memory");
+            }
+            saw_eacces = 1;
+        }
+        if (!*e)
+            break;
+        s = e + 1;
+    }
+    if (saw_eacces)
+        return cove_err_set(err, EACCES, "exec: \"%s\": permission denied", arg0);
+    return cove_err_set(err, ENOENT,
+                        "exec: \"%s\": executable file not found in $PATH: no such file or directory", arg0);
+}
+
+int cove_procfs_open(const char *rel, int flags, struct cove_err *err) {
+    _cleanup_close_ int proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (proc < 0)
+        return cove_err_sys(err, errno, "open /proc");
+    struct statfs sf;
+    /* refuse anything but a real procfs: a container could have mounted
+     * something else there to redirect our writes (CVE-2019-16884 class) */
+    if (fstatfs(proc, &sf) < 0)
+        return cove_err_sys(err, errno, "statfs /proc");
+    if (sf.f_type != PROC_SUPER_MAGIC)
+        return cove_err_set(err, EPERM, "/proc is not procfs");
+    struct open_how how = {
+        .flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW),
+        .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
+    };
+    int fd = cove_openat2(proc, rel, &how, sizeof(how));
+    if (fd < 0)
+        return cove_err_sys(err, errno, "open /proc/%s", rel);
+    return fd;
+}
+
+static int write_all_fd(int fd, const char *s) {
+    size_t n = strlen(s);
+    ssize_t w = write(fd, s, n);
+    if (w < 0)
+        return -errno;
+    return (size_t)w == n ? 0 : -EIO;
+}
+
+int cove_process_set_oom_score_adj(pid_t pid, int value, struct cove_err *err) {
+    char rel[64], val[16];
+    snprintf(rel, sizeof(rel), "%d/oom_score_adj", (int)pid);
+    _cleanup_close_ int fd = cove_procfs_open(rel, O_WRONLY, err);
+    if (fd < 0)
+        return cove_err_prefix(err, "process.oomScoreAdj");
+    snprintf(val, sizeof(val), "%d", value);
+    int r = write_all_fd(fd, val);
+    if (r < 0)
+        return cove_err_sys(err, -r, "process.oomScoreAdj: write %d to /proc/%s", value, rel);
+    return 0;
+}
+
+int cove_process_set_sysctl(const struct cove_config *c, struct cove_err *err) {
+    for (size_t i = 0; i < c->linux.n_sysctl; i++) {
+        const struct cove_kv *kv = &c->linux.sysctl[i];
+        char rel[PATH_MAX];
+        int n = snprintf(rel, sizeof(rel), "sys/%s", kv->key);
+        if (n < 0 || (size_t)n >= sizeof(rel))
+            return cove_err_set(err, ENAMETOOLONG, "linux.sysctl.%s: name too long", kv->key);
+        for (char *p = rel + 4; *p; p++)
+            if (*p == '.')
+                *p = '/';
+        _cleanup_close_ int fd = cove_procfs_open(rel, O_WRONLY, err);
+        if (fd < 0)
+            return cove_err_prefix(err, "linux.sysctl.%s", kv->key);
+        int r = write_all_fd(fd, kv->value);
+        if (r < 0)
+            return cove_err_sys(err, -r, "linux.sysctl.%s: write \"%s\"", kv->key, kv->value);
+    }
+    return 0;
+}

@@ -1,0 +1,453 @@
+/* runtime/state.c — see state.h. The state file is cove's own format
+ * (docs/state.md); it is read back only by cove. */
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
+
+#include "runtime/cleanup.h"
+#include "runtime/state.h"
+
+#define STATE_FILE "state.json"
+#define STATE_MAX (1u << 20)
+
+const char *cove_status_name(enum cove_status s) {
+    switch (s) {
+    case COVE_STATUS_CREATING: return "creating";
+    case COVE_STATUS_CREATED: return "created";
+    case COVE_STATUS_RUNNING: return "running";
+    case COVE_STATUS_PAUSED: return "paused";
+    case COVE_STATUS_STOPPED: return "stopped";
+    }
+    return "unknown";
+}
+
+int cove_state_validate_id(const char *id, struct cove_err *err) {
+    if (!id || !*id)
+        return cove_err_set(err, EINVAL, "container id cannot be empty");
+    size_t n = strlen(id);
+    if (n > COVE_ID_MAX)
+        return cove_err_set(err, EINVAL, "invalid id format: longer than %d bytes", COVE_ID_MAX);
+    if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+        return cove_err_set(err, EINVAL, "invalid id format: %s", id);
+    for (const char *p = id; *p; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (!(isalnum(ch) || ch == '_' || ch == '+' || ch == '-' || ch == '.'))
+            return cove_err_set(err, EINVAL, "invalid id format: %s", id);
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- store */
+
+static int store_lock(struct cove_store *st, const char *id, struct cove_err *err) {
+    if (flock(st->dirfd, LOCK_EX) < 0)
+        return cove_err_sys(err, errno, "lock %s", st->dir);
+    /* A concurrent delete may have removed the directory while we waited. */
+    struct stat sb;
+    if (fstat(st->dirfd, &sb) < 0 || sb.st_nlink == 0)
+        return cove_err_set(err, ENOENT, "container \"%s\" does not exist", id);
+    return 0;
+}
+
+static int store_init(struct cove_store *st, const char *root, const char *id, struct cove_err *err) {
+    st->dirfd = -1;
+    st->root = strdup(root);
+    if (asprintf(&st->dir, "%s/%s", root, id) < 0)
+        st->dir = NULL;
+    if (!st->root || !st->dir)
+        return cove_err_set(err, ENOMEM, "out of memory");
+    return 0;
+}
+
+static int mkdir_p(const char *path, mode_t mode) {
+    _cleanup_free_ char *p = strdup(path);
+    if (!p)
+        return -ENOMEM;
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, mode) < 0 && errno != EEXIST)
+            return -errno;
+        *s = '/';
+    }
+    if (mkdir(p, mode) < 0 && errno != EEXIST)
+        return -errno;
+    return 0;
+}
+
+int cove_store_create(const char *root, const char *id, struct cove_store *st, struct cove_err *err) {
+    int r = cove_state_validate_id(id, err);
+    if (r < 0)
+        return r;
+    r = store_init(st, root, id, err);
+    if (r < 0)
+        return r;
+    r = mkdir_p(root, 0711);
+    if (r < 0)
+        return cove_err_sys(err, -r, "create state root %s", root);
+    if (mkdir(st->dir, 0711) < 0) {
+        if (errno == EEXIST)
+            return cove_err_set(err, EEXIST, "container with given ID already exists");
+        return cove_err_sys(err, errno, "create %s", st->dir);
+    }
+    st->dirfd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (st->dirfd < 0) {
+        int e = errno;
+        rmdir(st->dir);
+        return cove_err_sys(err, e, "open %s", st->dir);
+    }
+    return store_lock(st, id, err);
+}
+
+int cove_store_open(const char *root, const char *id, struct cove_store *st, struct cove_err *err) {
+    int r = cove_state_validate_id(id, err);
+    if (r < 0)
+        return r;
+    r = store_init(st, root, id, err);
+    if (r < 0)
+        return r;
+    st->dirfd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (st->dirfd < 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            return cove_err_set(err, ENOENT, "container \"%s\" does not exist", id);
+        return cove_err_sys(err, errno, "open %s", st->dir);
+    }
+    return store_lock(st, id, err);
+}
+
+static int rm_rf_at(int dirfd) {
+    _cleanup_closedir_ DIR *d = fdopendir(dup(dirfd));
+    if (!d)
+        return -errno;
+    struct dirent *de;
+    int r = 0;
+    while ((de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        if (unlinkat(dirfd, de->d_name, 0) == 0)
+            continue;
+        if (errno != EISDIR) {
+            r = -errno;
+            continue;
+        }
+        _cleanup_close_ int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sub < 0 || rm_rf_at(sub) < 0 || unlinkat(dirfd, de->d_name, AT_REMOVEDIR) < 0)
+            r = -errno;
+    }
+    return r;
+}
+
+int cove_store_remove(struct cove_store *st, struct cove_err *err) {
+    int r = 0;
+    if (st->dirfd >= 0 && rm_rf_at(st->dirfd) < 0)
+        r = cove_err_sys(err, errno, "remove %s", st->dir);
+    if (r == 0 && st->dir && rmdir(st->dir) < 0 && errno != ENOENT)
+        r = cove_err_sys(err, errno, "remove %s", st->dir);
+    cove_store_close(st);
+    return r;
+}
+
+void cove_store_close(struct cove_store *st) {
+    if (st->dirfd >= 0)
+        close(st->dirfd); /* releases the flock */
+    st->dirfd = -1;
+    free(st->root);
+    free(st->dir);
+    st->root = st->dir = NULL;
+}
+
+int cove_store_list(const char *root, char ***ids, size_t *n, struct cove_err *err) {
+    *ids = NULL;
+    *n = 0;
+    _cleanup_closedir_ DIR *d = opendir(root);
+    if (!d) {
+        if (errno == ENOENT)
+            return 0;
+        return cove_err_sys(err, errno, "open %s", root);
+    }
+    size_t cap = 0, cnt = 0;
+    char **v = NULL;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.' || cove_state_validate_id(de->d_name, NULL) < 0)
+            continue;
+        if (faccessat(dirfd(d), de->d_name, F_OK, 0) < 0)
+            continue;
+        if (cnt + 2 > cap) {
+            cap = cap ? cap * 2 : 16;
+            char **nv = realloc(v, cap * sizeof(*v));
+            if (!nv) {
+                strv_free(v);
+                return cove_err_set(err, ENOMEM, "out of memory");
+            }
+            v = nv;
+        }
+        v[cnt] = strdup(de->d_name);
+        if (!v[cnt]) {
+            strv_free(v);
+            return cove_err_set(err, ENOMEM, "out of memory");
+        }
+        v[++cnt] = NULL;
+    }
+    for (size_t i = 1; i < cnt; i++) /* insertion sort: lists are short */
+        for (size_t j = i; j > 0 && strcmp(v[j - 1], v[j]) > 0; j--) {
+            char *t = v[j]; v[j] = v[j - 1]; v[j - 1] = t;
+        }
+    *ids = v;
+    *n = cnt;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- json */
+
+#define GEN_STR(g, s) yajl_gen_string((g), (const unsigned char *)(s), strlen(s))
+
+static void gen_kv_str(yajl_gen g, const char *k, const char *v) {
+    GEN_STR(g, k);
+    if (v)
+        GEN_STR(g, v);
+    else
+        yajl_gen_null(g);
+}
+
+int cove_state_to_json(const struct cove_state *s, char **json, size_t *len, struct cove_err *err) {
+    yajl_gen g = yajl_gen_alloc(NULL);
+    if (!g)
+        return cove_err_set(err, ENOMEM, "out of memory");
+    yajl_gen_map_open(g);
+    gen_kv_str(g, "id", s->id);
+    gen_kv_str(g, "bundle", s->bundle);
+    gen_kv_str(g, "rootfs", s->rootfs);
+    GEN_STR(g, "pid");
+    yajl_gen_integer(g, s->pid);
+    GEN_STR(g, "pidStart");
+    yajl_gen_integer(g, (long long)s->pid_start);
+    gen_kv_str(g, "created", s->created);
+    gen_kv_str(g, "owner", s->owner ? s->owner : "");
+    gen_kv_str(g, "cgroupPath", s->cgroup_path);
+    GEN_STR(g, "cgroupOwned");
+    yajl_gen_bool(g, s->cgroup_owned);
+    if (s->has_exit) {
+        GEN_STR(g, "exitCode");
+        yajl_gen_integer(g, s->exit_code);
+        gen_kv_str(g, "finished", s->finished);
+    }
+    GEN_STR(g, "annotations");
+    yajl_gen_map_open(g);
+    for (size_t i = 0; i < s->n_annotations; i++)
+        gen_kv_str(g, s->annotations[i].key, s->annotations[i].value);
+    yajl_gen_map_close(g);
+    yajl_gen_map_close(g);
+    const unsigned char *buf;
+    size_t blen;
+    int r = 0;
+    if (yajl_gen_get_buf(g, &buf, &blen) != yajl_gen_status_ok || !(*json = strndup((const char *)buf, blen)))
+        r = cove_err_set(err, ENOMEM, "state: cannot serialize");
+    else
+        *len = blen;
+    yajl_gen_free(g);
+    return r;
+}
+
+static int dup_str(yajl_val root, const char *key, char **out, bool required, struct cove_err *err) {
+    const char *path[] = {key, NULL};
+    yajl_val v = yajl_tree_get(root, path, yajl_t_any);
+    if (!v || YAJL_IS_NULL(v)) {
+        if (required)
+            return cove_err_set(err, EINVAL, "%s: missing", key);
+        return 0;
+    }
+    if (!YAJL_IS_STRING(v))
+        return cove_err_set(err, EINVAL, "%s: must be a string", key);
+    *out = strdup(v->u.string);
+    return *out ? 0 : cove_err_set(err, ENOMEM, "out of memory");
+}
+
+static int get_int(yajl_val root, const char *key, long long *out, bool *present, struct cove_err *err) {
+    const char *path[] = {key, NULL};
+    yajl_val v = yajl_tree_get(root, path, yajl_t_any);
+    if (present)
+        *present = v != NULL;
+    if (!v)
+        return 0;
+    if (!YAJL_IS_INTEGER(v))
+        return cove_err_set(err, EINVAL, "%s: must be an integer", key);
+    *out = YAJL_GET_INTEGER(v);
+    return 0;
+}
+
+static int state_parse_tree(yajl_val root, struct cove_state *s, struct cove_err *err) {
+    if (!YAJL_IS_OBJECT(root))
+        return cove_err_set(err, EINVAL, "not an object");
+    int r;
+    if ((r = dup_str(root, "id", &s->id, true, err)) < 0 ||
+        (r = dup_str(root, "bundle", &s->bundle, true, err)) < 0 ||
+        (r = dup_str(root, "rootfs", &s->rootfs, true, err)) < 0 ||
+        (r = dup_str(root, "created", &s->created, true, err)) < 0 ||
+        (r = dup_str(root, "owner", &s->owner, false, err)) < 0 ||
+        (r = dup_str(root, "cgroupPath", &s->cgroup_path, false, err)) < 0 ||
+        (r = dup_str(root, "finished", &s->finished, false, err)) < 0)
+        return r;
+    long long v = 0;
+    if ((r = get_int(root, "pid", &v, NULL, err)) < 0)
+        return r;
+    if (v < 0 || v > INT32_MAX)
+        return cove_err_set(err, EINVAL, "pid: out of range");
+    s->pid = (pid_t)v;
+    v = 0;
+    if ((r = get_int(root, "pidStart", &v, NULL, err)) < 0)
+        return r;
+    s->pid_start = (uint64_t)v;
+    v = 0;
+    if ((r = get_int(root, "exitCode", &v, &s->has_exit, err)) < 0)
+        return r;
+    s->exit_code = (int)v;
+    const char *owned[] = {"cgroupOwned", NULL};
+    s->cgroup_owned = YAJL_IS_TRUE(yajl_tree_get(root, owned, yajl_t_any));
+    const char *ann[] = {"annotations", NULL};
+    yajl_val a = yajl_tree_get(root, ann, yajl_t_object);
+    if (a && a->u.object.len) {
+        s->annotations = calloc(a->u.object.len, sizeof(*s->annotations));
+        if (!s->annotations)
+            return cove_err_set(err, ENOMEM, "out of memory");
+        for (size_t i = 0; i < a->u.object.len; i++) {
+            yajl_val av = a->u.object.values[i];
+            if (!YAJL_IS_STRING(av))
+                return cove_err_set(err, EINVAL, "annotations.%s: must be a string", a->u.object.keys[i]);
+            s->annotations[i].key = strdup(a->u.object.keys[i]);
+            s->annotations[i].value = strdup(av->u.string);
+            s->n_annotations++;
+            if (!s->annotations[i].key || !s->annotations[i].value)
+                return cove_err_set(err, ENOMEM, "out of memory");
+        }
+    }
+    return 0;
+}
+
+int cove_state_from_json(const char *json, size_t len, struct cove_state *s, struct cove_err *err) {
+    memset(s, 0, sizeof(*s));
+    /* yajl_tree needs a NUL-terminated buffer; embedded NULs are corrupt */
+    if (memchr(json, '\0', len))
+        return cove_err_set(err, EINVAL, "state file is corrupt: contains NUL bytes");
+    _cleanup_free_ char *copy = strndup(json, len);
+    if (!copy)
+        return cove_err_set(err, ENOMEM, "out of memory");
+    char ebuf[256] = "";
+    yajl_val root = yajl_tree_parse(copy, ebuf, sizeof(ebuf));
+    if (!root) {
+        char *nl = strchr(ebuf, '\n');
+        if (nl)
+            *nl = '\0';
+        return cove_err_set(err, EINVAL, "state file is corrupt: %s", ebuf);
+    }
+    int r = state_parse_tree(root, s, err);
+    yajl_tree_free(root);
+    if (r < 0) {
+        cove_err_prefix(err, "state file is corrupt");
+        cove_state_free(s);
+    }
+    return r;
+}
+
+int cove_state_save(const struct cove_store *st, const struct cove_state *s, struct cove_err *err) {
+    _cleanup_free_ char *json = NULL;
+    size_t len = 0;
+    int r = cove_state_to_json(s, &json, &len, err);
+    if (r < 0)
+        return r;
+    r = cove_write_file_atomic(st->dirfd, STATE_FILE, json, len, 0600, err);
+    if (r < 0)
+        return cove_err_prefix(err, "%s", st->dir);
+    return 0;
+}
+
+int cove_state_load(const struct cove_store *st, const char *id, struct cove_state *s, struct cove_err *err) {
+    _cleanup_free_ char *json = NULL;
+    size_t len = 0;
+    int r = cove_read_file(st->dirfd, STATE_FILE, STATE_MAX, &json, &len, err);
+    if (r == -ENOENT)
+        return cove_err_set(err, ENOENT, "container \"%s\" does not exist", id);
+    if (r < 0)
+        return cove_err_prefix(err, "%s", st->dir);
+    r = cove_state_from_json(json, len, s, err);
+    if (r < 0)
+        return cove_err_prefix(err, "%s/%s", st->dir, STATE_FILE);
+    return 0;
+}
+
+void cove_state_free(struct cove_state *s) {
+    free(s->id);
+    free(s->bundle);
+    free(s->rootfs);
+    free(s->created);
+    free(s->owner);
+    free(s->cgroup_path);
+    free(s->finished);
+    for (size_t i = 0; i < s->n_annotations; i++) {
+        free(s->annotations[i].key);
+        free(s->annotations[i].value);
+    }
+    free(s->annotations);
+    memset(s, 0, sizeof(*s));
+}
+
+/* ---------------------------------------------------------------- status */
+
+uint64_t cove_proc_start_time(pid_t pid, bool *zombie) {
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    /* comm may contain spaces and ')': fields start after the last ')' */
+    char *p = strrchr(buf, ')');
+    if (!p || p[1] != ' ')
+        return 0;
+    p += 2;
+    if (zombie)
+        *zombie = (*p == 'Z' || *p == 'X');
+    /* p is field 3 (state); start time is field 22 */
+    for (int field = 3; field < 22; field++) {
+        p = strchr(p, ' ');
+        if (!p)
+            return 0;
+        p++;
+    }
+    return strtoull(p, NULL, 10);
+}
+
+enum cove_status cove_state_status(const struct cove_store *st, const struct cove_state *s) {
+    if (s->pid <= 0)
+        return COVE_STATUS_STOPPED;
+    bool zombie = false;
+    uint64_t start = cove_proc_start_time(s->pid, &zombie);
+    if (start == 0 || start != s->pid_start || zombie)
+        return COVE_STATUS_STOPPED;
+    if (st && faccessat(st->dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+        return COVE_STATUS_CREATED;
+    return COVE_STATUS_RUNNING;
+}
+
+void cove_time_rfc3339(char buf[64]) {
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(buf, 64, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, 64 - n, ".%09ldZ", ts.tv_nsec);
+}
