@@ -77,18 +77,32 @@ int cove_cgroup_resolve_path(const char *cgroups_path, const char *id, char **ou
  * (e.g. "unified" refused on v1, network refused on v2). */
 int cove_cgroup_validate(const struct cove_cgroup_host *host, const struct cove_resources *res, struct cove_err *err);
 
-/* Create (mkdir -p) the cgroup in every hierarchy, enabling controllers in
- * parents on v2. Records the directories it created in cg->dirs so destroy
- * removes exactly those. */
+/* Create (mkdir -p) the cgroup at path (from resolve_path; relative paths
+ * nest under host's own cgroup in each hierarchy) in every hierarchy:
+ * all v1 ones plus <root>/unified on hybrid, <root> on unified. Enables the
+ * available controllers in every parent's cgroup.subtree_control on
+ * unified; seeds new v1 cpuset dirs from their parent; fills cg->v2_fd.
+ * Records the directories it created in cg->dirs so destroy removes
+ * exactly those; on failure removes them itself. */
 int cove_cgroup_create(const struct cove_cgroup_host *host, const char *path, struct cove_cgroup *cg, struct cove_err *err);
 
 /* Open an existing cgroup (for delete/kill/pause after the creating process
- * has exited); dirs lists every hierarchy where the path exists. */
+ * has exited): leaves and dirs list the leaf in every hierarchy where it
+ * exists (parents created by `create` are not known any more and stay);
+ * -ENOENT "... does not exist" when it exists nowhere. */
 int cove_cgroup_open(const struct cove_cgroup_host *host, const char *path, struct cove_cgroup *cg, struct cove_err *err);
 
+/* Write linux.resources (v1 on legacy/hybrid, v2 on unified; v2 device
+ * rules become an eBPF program attached last). */
 int cove_cgroup_apply(const struct cove_cgroup *cg, const struct cove_resources *res, struct cove_err *err);
+/* Write pid to cgroup.procs of every hierarchy (not the cgroup2 one when
+ * cg->v2_born_inside). */
 int cove_cgroup_add_pid(const struct cove_cgroup *cg, pid_t pid, struct cove_err *err);
+/* v1 freezer.state (polled until it reads back) when there is a freezer
+ * hierarchy, else cgroup.freeze (waits for "frozen 1" in cgroup.events). */
 int cove_cgroup_freeze(const struct cove_cgroup *cg, bool frozen, struct cove_err *err);
+/* SIGKILL: cgroup.kill when present. Otherwise freeze (if possible), signal
+ * every pid of cgroup.procs, thaw. */
 int cove_cgroup_kill_all(const struct cove_cgroup *cg, int sig, struct cove_err *err);
 /* pids currently in the container's cgroup (the cgroup2 leaf on unified,
  * else the v1 "pids" hierarchy or the first one). *pids is malloc'd. */

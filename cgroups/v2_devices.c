@@ -160,17 +160,23 @@ int cgv2_devices_apply(const char *dir, const struct cove_device_rule *rules, si
     a.insns = (uint64_t)(uintptr_t)prog;
     a.insn_cnt = (uint32_t)len;
     a.license = (uint64_t)(uintptr_t)"Apache-2.0";
-    a.log_buf = (uint64_t)(uintptr_t)log;
-    a.log_size = sizeof(log);
-    a.log_level = 1;
     strncpy(a.prog_name, "cove_devices", sizeof(a.prog_name) - 1);
     _cleanup_close_ int pfd = sys_bpf(BPF_PROG_LOAD, &a);
+    int load_errno = pfd < 0 ? errno : 0;
     if (pfd < 0) {
-        /* The verifier's log is only filled on a rejected program. */
-        int e = errno;
+        /* Load again with the verifier's log only to explain a failure:
+         * asking for it up front slows the load and can fail with ENOSPC. */
+        a.log_buf = (uint64_t)(uintptr_t)log;
+        a.log_size = sizeof(log);
+        a.log_level = 1;
+        pfd = sys_bpf(BPF_PROG_LOAD, &a);
+    }
+    if (pfd < 0) {
+        int e = load_errno;
         char *nl = strrchr(log, '\n');
         if (nl && nl == log + strlen(log) - 1)
             *nl = '\0';
+        /* the verifier's last line says why */
         return cove_err_sys(err, e, "linux.resources.devices: bpf(BPF_PROG_LOAD)%s%s", *log ? ": " : "",
                             *log ? (strrchr(log, '\n') ? strrchr(log, '\n') + 1 : log) : "");
     }

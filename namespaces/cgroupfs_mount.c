@@ -33,8 +33,31 @@ static int cgroupfs_mount_unified(const struct cove_mount *m, int destfd, struct
 /* One hierarchy: bind <host root>/<dir><cgpath> onto <tmpfs>/<dir>. A
  * hierarchy where the container has no cgroup is skipped. Host paths are
  * trusted (they are the host's cgroupfs), only the tmpfs side is by fd. */
-static int cgroupfs_bind_one(int tmpfd, const struct cove_cgroup_host *h, const char *dir, const char *cgpath,
-                             unsigned long ms, struct cove_err *err) {
+/* The container's directory in hierarchy dir: taken from the created
+ * cgroup's leaves (a relative cgroupsPath nests under a different own
+ * cgroup in each hierarchy), else <root>/<dir><cgpath>. */
+static char *cgroupfs_source(const struct cove_cgroup_host *h, const struct cove_cgroup *cg, const char *host_dir,
+                             const char *dir, const char *cgpath) {
+    if (cg) {
+        bool unified = strcmp(dir, "unified") == 0;
+        for (size_t i = 0; i < cg->n_leaves; i++) {
+            const char *hier = cg->leaves[i].hierarchy;
+            if ((hier && strcmp(hier, dir) == 0) || (!hier && unified))
+                return strdup(cg->leaves[i].dir);
+        }
+        return NULL;
+    }
+    char *src = NULL;
+    /* cgpath is documented absolute; tolerate "a/b" as "/a/b" */
+    if (!cgpath)
+        cgpath = "/";
+    if (asprintf(&src, "%s%s%s", host_dir, cgpath[0] == '/' ? "" : "/", strcmp(cgpath, "/") != 0 ? cgpath : "") < 0)
+        return NULL;
+    return src;
+}
+
+static int cgroupfs_bind_one(int tmpfd, const struct cove_cgroup_host *h, const struct cove_cgroup *cg,
+                             const char *dir, const char *cgpath, unsigned long ms, struct cove_err *err) {
     _cleanup_free_ char *host_dir = NULL;
     if (asprintf(&host_dir, "%s/%s", h->root, dir) < 0)
         return cove_err_set(err, ENOMEM, "out of memory");
@@ -52,10 +75,8 @@ static int cgroupfs_bind_one(int tmpfd, const struct cove_cgroup_host *h, const 
             return cove_err_sys(err, errno, "symlink %s", dir);
         return 0;
     }
-    _cleanup_free_ char *src = NULL;
-    if (asprintf(&src, "%s%s", host_dir, (cgpath && strcmp(cgpath, "/") != 0) ? cgpath : "") < 0)
-        return cove_err_set(err, ENOMEM, "out of memory");
-    if (stat(src, &st) < 0 || !S_ISDIR(st.st_mode))
+    _cleanup_free_ char *src = cgroupfs_source(h, cg, host_dir, dir, cgpath);
+    if (!src || stat(src, &st) < 0 || !S_ISDIR(st.st_mode))
         return 0;
     if (mkdirat(tmpfd, dir, 0755) < 0 && errno != EEXIST)
         return cove_err_sys(err, errno, "mkdir %s", dir);
@@ -83,8 +104,8 @@ static int cgroupfs_bind_one(int tmpfd, const struct cove_cgroup_host *h, const 
     return 0;
 }
 
-static int cgroupfs_mount_v1(const struct cove_cgroup_host *h, const char *cgpath, const struct cove_mount *m,
-                             int destfd, struct cove_err *err) {
+static int cgroupfs_mount_v1(const struct cove_cgroup_host *h, const struct cove_cgroup *cg, const char *cgpath,
+                             const struct cove_mount *m, int destfd, struct cove_err *err) {
     /* the tmpfs stays writable until populated; its final flags come last */
     unsigned long tmpfs_ms = m->opts.flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC);
     _cleanup_close_ int mfd = cove_mnt_fs_create("tmpfs", "tmpfs", "mode=755", tmpfs_ms, err);
@@ -97,12 +118,12 @@ static int cgroupfs_mount_v1(const struct cove_cgroup_host *h, const char *cgpat
     for (size_t i = 0; i < h->n_v1_dirs; i++) {
         if (strcmp(h->v1_dirs[i], "unified") == 0)
             saw_unified = true;
-        r = cgroupfs_bind_one(mfd, h, h->v1_dirs[i], cgpath, m->opts.flags, err);
+        r = cgroupfs_bind_one(mfd, h, cg, h->v1_dirs[i], cgpath, m->opts.flags, err);
         if (r < 0)
             return r;
     }
     if (h->mode == COVE_CG_HYBRID && !saw_unified) {
-        r = cgroupfs_bind_one(mfd, h, "unified", cgpath, m->opts.flags, err);
+        r = cgroupfs_bind_one(mfd, h, cg, "unified", cgpath, m->opts.flags, err);
         if (r < 0)
             return r;
     }
@@ -116,5 +137,5 @@ int cove_mount_cgroupfs(struct rootfs_ctx *ctx, const struct cove_mount *m, int 
     const struct cove_cgroup_host *h = ctx->o->cg_host;
     if (strcmp(m->type, "cgroup2") == 0 || !h || h->mode == COVE_CG_UNIFIED)
         return cgroupfs_mount_unified(m, destfd, err);
-    return cgroupfs_mount_v1(h, ctx->o->cgroup_path, m, destfd, err);
+    return cgroupfs_mount_v1(h, ctx->o->cg, ctx->o->cgroup_path, m, destfd, err);
 }

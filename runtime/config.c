@@ -39,15 +39,6 @@ static bool oci_version_supported(const char *v) {
     return *end == '\0' || *end == '-' || *end == '+';
 }
 
-static int check_env(char **env, size_t n, struct cove_err *err) {
-    for (size_t i = 0; i < n; i++) {
-        const char *eq = strchr(env[i], '=');
-        if (!eq || eq == env[i])
-            return cove_err_set(err, EINVAL, "env[%zu]: must be KEY=value, got \"%s\"", i, env[i]);
-    }
-    return 0;
-}
-
 static int parse_mount(const struct cj_node *v, struct cove_mount *m, struct cove_err *err) {
     CJ_TRY(cj_str_req(v, "destination", &m->destination, err));
     if (!config_path_is_absolute(m->destination))
@@ -89,7 +80,7 @@ static int parse_hook(const struct cj_node *v, struct cove_hook *h, struct cove_
         return cove_err_set(err, EINVAL, "path: must be an absolute path, got \"%s\"", h->path);
     CJ_TRY(cj_strv(v, "args", &h->args, &h->n_args, err));
     CJ_TRY(cj_strv(v, "env", &h->env, &h->n_env, err));
-    CJ_TRY(check_env(h->env, h->n_env, err));
+    CJ_TRY(config_check_env(h->env, h->n_env, "env", err));
     int64_t t;
     CJ_TRY(cj_i64_range(v, "timeout", 1, INT32_MAX, &t, &h->has_timeout, err));
     if (h->has_timeout)

@@ -78,6 +78,8 @@ int config_parse_resources(const struct cj_node *v, struct cove_resources *r, st
 int config_parse_idmaps(const struct cj_node *obj, const char *key, struct cove_idmap **out,
                         size_t *n, struct cove_err *err);
 bool config_path_is_absolute(const char *p);
+/* Each entry must be KEY=value with a non-empty KEY. */
+int config_check_env(char **env, size_t n, const char *key, struct cove_err *err);
 void config_free_process(struct cove_process *p);
 void config_free_linux(struct cove_linux *l);
 void config_free_resources(struct cove_resources *r);

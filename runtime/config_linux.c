@@ -374,8 +374,8 @@ static int check_sysctl(struct cove_linux *lx, struct cove_err *err) {
         if (!ns)
             return cove_err_set(err, EINVAL, "sysctl[\"%s\"]: not in a separate kernel namespace", k);
         if (!has_ns(lx, ns))
-            return cove_err_set(err, EINVAL, "sysctl[\"%s\"]: requires a %s namespace", k,
-                                ns == CLONE_NEWNET ? "network" : ns == CLONE_NEWIPC ? "ipc" : "uts");
+            return cove_err_set(err, EINVAL, "sysctl[\"%s\"]: requires a \"%s\" namespace in linux.namespaces",
+                                k, cove_namespace_name(ns));
     }
     return 0;
 }

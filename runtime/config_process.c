@@ -191,7 +191,7 @@ static int parse_cpu_affinity(const struct cj_node *o, struct cove_exec_cpu_affi
     return 0;
 }
 
-static int check_env(char **env, size_t n, const char *key, struct cove_err *err) {
+int config_check_env(char **env, size_t n, const char *key, struct cove_err *err) {
     for (size_t i = 0; i < n; i++) {
         const char *eq = strchr(env[i], '=');
         if (!eq || eq == env[i])
@@ -235,7 +235,7 @@ int config_parse_process(const struct cj_node *p, struct cove_process *proc, str
     if (cj_get(p, "commandLine"))
         return cove_err_set(err, EINVAL, "commandLine: only supported on Windows");
     CJ_TRY(cj_strv(p, "env", &proc->env, &proc->n_env, err));
-    CJ_TRY(check_env(proc->env, proc->n_env, "env", err));
+    CJ_TRY(config_check_env(proc->env, proc->n_env, "env", err));
 
     CJ_TRY(cj_str_req(p, "cwd", &proc->cwd, err));
     if (!config_path_is_absolute(proc->cwd))

@@ -28,6 +28,27 @@
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
 
+/* The devices cove creates from linux.devices must also be usable: allow
+ * them in the device controller after the configured rules, as runc does. */
+static int plan_device_rules(struct cove_config *c, struct cove_err *err) {
+    struct cove_linux *l = &c->linux;
+    if (!l->n_devices)
+        return 0;
+    size_t n = l->resources.n_devices + l->n_devices;
+    struct cove_device_rule *v = realloc(l->resources.devices, n * sizeof(*v));
+    if (!v)
+        return cove_err_set(err, ENOMEM, "out of memory");
+    l->resources.devices = v;
+    for (size_t i = 0; i < l->n_devices; i++) {
+        const struct cove_device *d = &l->devices[i];
+        if (d->type != 'c' && d->type != 'b' && d->type != 'u')
+            continue; /* fifos need no device rule */
+        v[l->resources.n_devices++] = (struct cove_device_rule){
+            .allow = true, .type = d->type == 'b' ? 'b' : 'c', .major = d->major, .minor = d->minor, .access = "rwm"};
+    }
+    return 0;
+}
+
 static int ctx_plan(struct create_ctx *x, struct cove_err *err) {
     const struct cove_create_opts *o = x->opts;
     int r;
@@ -42,7 +63,7 @@ static int ctx_plan(struct create_ctx *x, struct cove_err *err) {
         return cove_err_set(err, ENOMEM, "out of memory");
     if ((r = cove_config_load(x->bundle, &x->config, err)) < 0)
         return r;
-    if ((r = cove_support_check(x->config, o, err)) < 0)
+    if ((r = cove_support_check(x->config, o, err)) < 0 || (r = plan_device_rules(x->config, err)) < 0)
         return r;
     /* root.path is relative to the bundle */
     _cleanup_free_ char *root = NULL;
@@ -138,7 +159,12 @@ static int ctx_spawn(struct create_ctx *x, struct cove_err *err) {
         return cove_err_sys(err, e, "clone3");
     }
     if (pid == 0) {
+        /* the parent's fds stay with the parent: above all the state dir,
+         * whose flock a waiting init would otherwise hold until `start` */
         close(x->sock);
+        close(x->store.dirfd);
+        if (x->cg.v2_fd >= 0)
+            close(x->cg.v2_fd);
         struct cove_init_args a = {
             .config = x->config,
             .id = x->opts->id,
@@ -151,11 +177,13 @@ static int ctx_spawn(struct create_ctx *x, struct cove_err *err) {
             .seccomp = x->have_seccomp ? &x->seccomp : NULL,
             .cgroup_host = &x->cghost,
             .cgroup_path = x->cgpath,
+            .cgroup = &x->cg,
         };
         cove_init_main(&a);
     }
     close(child_sock);
     x->pid = pid;
+    x->cg.v2_born_inside = (ca.flags & CLONE_INTO_CGROUP) != 0;
     return 0;
 }
 

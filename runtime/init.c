@@ -121,6 +121,7 @@ static int init_rootfs(const struct cove_init_args *a, struct cove_err *err) {
         .in_userns = false,
         .cg_host = a->cgroup_host,
         .cgroup_path = a->cgroup_path,
+        .cg = a->cgroup,
     };
     return cove_rootfs_setup(a->config, &o, err);
 }

@@ -47,6 +47,7 @@ struct cove_init_args {
     const struct cove_seccomp_prog *seccomp;   /* NULL when none */
     const struct cove_cgroup_host *cgroup_host;
     const char *cgroup_path;
+    const struct cove_cgroup *cgroup;
 };
 
 /* Runs in the child; never returns. */

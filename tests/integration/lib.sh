@@ -5,7 +5,8 @@
 # case), in definition order. `CASES=regex bash test_x.sh` runs a subset.
 #
 # Isolation (../../shared/STYLE.md §7): every test file gets
-#   TEST_TMP   a private temp dir (bundles, logs, captured output)
+#   TEST_TMP   a private temp dir (bundles, logs, captured output); inside
+#              a case it is that case's own subdirectory
 #   ROOT       its own --root for the runtime ($TEST_TMP/root)
 #   CG_PARENT  its own cgroup parent "/cove-test-$$"
 #   ID_PREFIX  a container id prefix; cid NAME -> "$ID_PREFIX-NAME"
@@ -46,6 +47,7 @@ ROOT="$TEST_TMP/root"
 CG_PARENT="/cove-test-$$"
 ID_PREFIX="ct$$"
 ROOTFS_MARKER=".cove-test-rootfs-$$"
+ROOTFS_TEMPLATE="$TEST_TMP/rootfs-template"
 mkdir -p "$ROOT"
 
 # ---------------------------------------------------------------- output
@@ -85,8 +87,8 @@ _abs() { case $1 in /*) echo "$1" ;; *) echo "$TEST_TMP/$1" ;; esac; }
 # user (1000:1000, also in groups 2000 and 3000).
 make_rootfs() {
     local dir; dir=$(_abs "$1")
-    if [ ! -d "$TEST_TMP/.rootfs-template" ]; then
-        local t="$TEST_TMP/.rootfs-template" a
+    if [ ! -d "$ROOTFS_TEMPLATE" ]; then
+        local t="$ROOTFS_TEMPLATE" a
         mkdir -p "$t"/{bin,sbin,etc,proc,sys,dev,tmp,root,home/user,usr/bin,usr/sbin,var}
         chmod 1777 "$t/tmp"
         cp "$BUSYBOX" "$t/bin/busybox"
@@ -109,7 +111,7 @@ GR
         : > "$t/$ROOTFS_MARKER"
     fi
     mkdir -p "$dir"
-    cp -a "$TEST_TMP/.rootfs-template/." "$dir/"
+    cp -a "$ROOTFS_TEMPLATE/." "$dir/"
 }
 
 # make_bundle DIR [ARG...] — DIR (relative: under TEST_TMP) gets rootfs/ and
@@ -347,7 +349,9 @@ run_cases() {
     for n in "${names[@]}"; do
         if [ -n "$filter" ] && ! [[ $n =~ $filter ]]; then continue; fi
         set +e
-        ( CASE_NAME=$n; set -eE; trap '_on_err $? "$BASH_COMMAND" "${BASH_SOURCE[0]##*/}:$LINENO"' ERR; "$n" )
+        # each case gets its own TEST_TMP below the file's one, so bundle
+        # names can repeat across cases
+        ( CASE_NAME=$n; TEST_TMP="$TEST_TMP/$n"; mkdir -p "$TEST_TMP"; set -eE; trap '_on_err $? "$BASH_COMMAND" "${BASH_SOURCE[0]##*/}:$LINENO"' ERR; "$n" )
         rc=$?
         set -e
         if [ "$rc" = 0 ]; then

@@ -381,12 +381,15 @@ Test(seccomp, unknown_syscall_names_are_skipped) {
     static char *names[] = { "cove_no_such_syscall", "getcwd", "another_bogus_one" };
     static char *only_bogus[] = { "cove_no_such_syscall" };
     struct cove_seccomp_rule rules[] = {
-        { .names = N(only_bogus), .action = COVE_SCMP_KILL_PROCESS },
+        { .names = N(only_bogus), .action = COVE_SCMP_NOTIFY },
         { .names = N(names), .action = COVE_SCMP_ERRNO, .has_errno_ret = true, .errno_ret = ENOTDIR },
     };
     struct cove_seccomp s = profile(COVE_SCMP_ALLOW, N(rules));
     _cleanup_prog_ struct cove_seccomp_prog p = { 0 };
     build_ok(&s, &p);
+    /* A NOTIFY rule that matched nothing asks for no listener. */
+    cr_assert_not(p.notify);
+    cr_assert_not(p.flags & SECCOMP_FILTER_FLAG_NEW_LISTENER);
     assert_exit0(run_filtered(&p, check_getcwd_enotdir));
 }
 

@@ -1,0 +1,162 @@
+#!/bin/bash
+# The command line itself: --version, --help, spec, features, logging,
+# refused options.
+. "$(dirname "$0")/lib.sh"
+
+is_cove() { [ "$(basename "$COVE")" = cove ]; }
+
+t_version_prints_a_version() {
+    assert_ok cove --version
+    assert_contains "$OUT" version
+    assert_match "$OUT" '[0-9]+\.[0-9]+\.[0-9]+' "version output"
+    if is_cove && [ -n "${COVE_SRC_DIR:-}" ]; then
+        local v; v=$(sed -n 's/^project(cove VERSION \([0-9.]*\).*/\1/p' "$COVE_SRC_DIR/CMakeLists.txt")
+        assert_contains "$OUT" "$v" "version output"
+    fi
+}
+
+t_help_lists_every_command() {
+    assert_ok cove --help
+    local c
+    for c in create start run state list kill delete spec features; do
+        assert_match "$OUT" "(^|[[:space:]])$c([[:space:]]|$)" "--help lists $c"
+    done
+}
+
+t_command_help_describes_its_flags() {
+    assert_ok cove create --help
+    assert_contains "$OUT" --bundle "create --help"
+    assert_contains "$OUT" --pid-file "create --help"
+    assert_ok cove run --help
+    assert_contains "$OUT" --detach "run --help"
+    assert_ok cove kill --help
+    assert_contains "$OUT" --all "kill --help"
+    assert_ok cove list --help
+    assert_contains "$OUT" --format "list --help"
+    assert_ok cove delete --help
+    assert_contains "$OUT" --force "delete --help"
+}
+
+t_unknown_command_fails() {
+    run_capture cove no-such-command
+    assert_ne 0 "$RC" "exit code of an unknown command"
+    assert_contains "$ERR$OUT" no-such-command
+}
+
+t_missing_container_id_fails() {
+    run_capture cove state
+    assert_ne 0 "$RC" "exit code of state without an id"
+}
+
+t_spec_writes_a_default_config() {
+    mkdir -p "$TEST_TMP/s"
+    assert_ok cove spec --bundle "$TEST_TMP/s"
+    local c="$TEST_TMP/s/config.json"
+    [ -s "$c" ] || fail "spec wrote no config.json"
+    assert_eq '["sh"]' "$(jq -c .process.args "$c")" process.args
+    assert_eq true "$(jq .process.terminal "$c")" process.terminal
+    assert_eq rootfs "$(jq -r .root.path "$c")" root.path
+    assert_match "$(jq -r .ociVersion "$c")" '^1\.' ociVersion
+    local ns; ns=$(jq -r '[.linux.namespaces[].type] | sort | join(",")' "$c")
+    for t in ipc mount network pid uts; do assert_contains "$ns" "$t" "linux.namespaces"; done
+}
+
+t_spec_in_current_directory_without_bundle_flag() {
+    mkdir -p "$TEST_TMP/cwd"
+    ( cd "$TEST_TMP/cwd" && "$COVE" spec ) > "$TEST_TMP/cwd.out" 2>&1 ||
+        fail "spec in cwd failed: $(cat "$TEST_TMP/cwd.out")"
+    [ -s "$TEST_TMP/cwd/config.json" ] || fail "spec wrote no ./config.json"
+}
+
+t_spec_refuses_to_overwrite_config() {
+    mkdir -p "$TEST_TMP/s"
+    echo '{"keep":1}' > "$TEST_TMP/s/config.json"
+    run_capture cove spec --bundle "$TEST_TMP/s"
+    assert_ne 0 "$RC" "exit code of spec over an existing config.json"
+    assert_eq '{"keep":1}' "$(jq -c . "$TEST_TMP/s/config.json")" "existing config.json"
+}
+
+t_spec_rootless_adds_a_user_namespace() {
+    mkdir -p "$TEST_TMP/rl"
+    assert_ok cove spec --rootless --bundle "$TEST_TMP/rl"
+    local c="$TEST_TMP/rl/config.json"
+    assert_eq 1 "$(jq '[.linux.namespaces[] | select(.type == "user")] | length' "$c")" "user namespace"
+    assert_eq 1 "$(jq '.linux.uidMappings | length' "$c")" "uidMappings"
+    assert_eq 1 "$(jq '.linux.gidMappings | length' "$c")" "gidMappings"
+}
+
+t_spec_output_runs_after_editing_args_and_terminal() {
+    mkdir -p "$TEST_TMP/s"
+    assert_ok cove spec --bundle "$TEST_TMP/s"
+    make_rootfs s/rootfs
+    cfg_set s --arg cg "$CG_PARENT/s" \
+        '.process.terminal = false | .process.args = ["sh", "-c", "echo spec-ok"] | .linux.cgroupsPath = $cg'
+    ctr_run spec s
+    assert_eq 0 "$RC" "exit code (stderr: $ERR)"
+    assert_eq spec-ok "$OUT" "container output"
+}
+
+t_features_is_json_with_oci_version_range() {
+    assert_ok cove features
+    jq -e . >/dev/null <<<"$OUT" || fail "features is not JSON: $OUT"
+    assert_match "$(jq -r .ociVersionMin <<<"$OUT")" '^1\.[0-9]+\.[0-9]+' ociVersionMin
+    assert_match "$(jq -r .ociVersionMax <<<"$OUT")" '^1\.[0-9]+\.[0-9]+' ociVersionMax
+    assert_eq true "$(jq '.linux.namespaces | index("pid") != null' <<<"$OUT")" "linux.namespaces has pid"
+    assert_eq true "$(jq '.mountOptions | index("rbind") != null' <<<"$OUT")" "mountOptions has rbind"
+}
+
+t_log_format_json_writes_json_lines() {
+    local log="$TEST_TMP/json.log"
+    run_capture cove --log "$log" --log-format json state "$(cid nope)"
+    assert_eq 1 "$RC" "exit code of state on a missing container"
+    [ -s "$log" ] || fail "nothing written to --log $log"
+    local line n=0
+    while IFS= read -r line; do
+        n=$((n + 1))
+        jq -e 'has("level") and has("msg") and has("time")' >/dev/null 2>&1 <<<"$line" ||
+            fail "log line $n is not JSON with level/msg/time: $line"
+    done < "$log"
+    local err; err=$(jq -r 'select(.level == "error") | .msg' "$log")
+    assert_contains "$err" "does not exist" "error in the log"
+    assert_match "$(jq -r 'select(.level == "error") | .time' "$log" | head -1)" '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' "time"
+}
+
+t_log_text_writes_the_error_to_the_file() {
+    local log="$TEST_TMP/text.log"
+    run_capture cove --log "$log" state "$(cid nope)"
+    assert_eq 1 "$RC" "exit code of state on a missing container"
+    assert_contains "$(cat "$log" 2>/dev/null)" "does not exist" "text log"
+}
+
+t_debug_flag_is_accepted() {
+    make_bundle b true
+    run_capture cove --debug --log "$TEST_TMP/debug.log" run --bundle "$TEST_TMP/b" "$(cid dbg)"
+    assert_eq 0 "$RC" "exit code of run with --debug (stderr: $ERR)"
+}
+
+t_systemd_cgroup_is_refused_clearly() {
+    is_cove || skip_case "runc and crun support --systemd-cgroup"
+    make_bundle b true
+    run_capture cove --systemd-cgroup run --bundle "$TEST_TMP/b" "$(cid sd)"
+    assert_eq 1 "$RC" "exit code with --systemd-cgroup"
+    assert_contains "$ERR" systemd
+    assert_nothing_left
+}
+
+t_bundle_short_flag_b_works() {
+    make_bundle b sh -c 'echo short-b'
+    run_capture cove run -b "$TEST_TMP/b" "$(cid short)"
+    assert_eq 0 "$RC" "exit code (stderr: $ERR)"
+    assert_eq short-b "$OUT" output
+}
+
+t_root_flag_places_state_under_it() {
+    make_bundle b sleep 600
+    ctr_create st b
+    [ -d "$ROOT/$(cid st)" ] || fail "no $ROOT/$(cid st) after create: $(ls -A "$ROOT")"
+    if is_cove; then
+        jq -e . "$ROOT/$(cid st)/state.json" >/dev/null || fail "$ROOT/$(cid st)/state.json is not JSON"
+    fi
+}
+
+run_cases
