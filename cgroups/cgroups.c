@@ -32,6 +32,11 @@ int cove_cgroup_mode_from_magic(long root_magic, long unified_magic, enum cove_c
 }
 
 int cove_cgroup_host_detect(const char *root, struct cove_cgroup_host *host, struct cove_err *err) {
+    return cove_cgroup_host_detect_as(root, NULL, host, err);
+}
+
+int cove_cgroup_host_detect_as(const char *root, const char *self_cgroup_file, struct cove_cgroup_host *host,
+                               struct cove_err *err) {
     struct statfs st;
     if (statfs(root, &st) < 0)
         return cove_err_sys(err, errno, "%s: statfs", root);
@@ -48,7 +53,7 @@ int cove_cgroup_host_detect(const char *root, struct cove_cgroup_host *host, str
     if (cove_cgroup_mode_from_magic((long)st.f_type, unified_magic, &mode) < 0)
         return cove_err_set(err, EINVAL, "%s: not a cgroup mount (filesystem magic 0x%lx)", root,
                             (unsigned long)st.f_type);
-    return cove_cgroup_host_init(host, root, mode, NULL, err);
+    return cove_cgroup_host_init(host, root, mode, self_cgroup_file, err);
 }
 
 /* "cpu,cpuacct" and "cpuacct,cpu" are the same set. */

@@ -35,6 +35,11 @@ struct cove_cgroup_host {
 /* Detect the mode of the hierarchy mounted at root (statfs magic of root and
  * of root/unified), then cove_cgroup_host_init with "/proc/self/cgroup". */
 int cove_cgroup_host_detect(const char *root, struct cove_cgroup_host *host, struct cove_err *err);
+/* The same, with "own cgroups" read from self_cgroup_file (a saved copy of
+ * the creating process's /proc/self/cgroup, so that a later `delete` from
+ * another cgroup finds a container created with a relative cgroupsPath). */
+int cove_cgroup_host_detect_as(const char *root, const char *self_cgroup_file, struct cove_cgroup_host *host,
+                               struct cove_err *err);
 /* Fill host for an explicit mode without any statfs (unit tests run this on a
  * fake tree): lists the v1 hierarchy directories under root (legacy/hybrid;
  * symlinks such as cpu -> cpu,cpuacct and "unified" are skipped) and reads

@@ -258,6 +258,19 @@ int cove_write_pid_file(const char *path, pid_t pid, struct cove_err *err) {
     return r < 0 ? cove_err_prefix(err, "--pid-file") : 0;
 }
 
+/* A relative cgroupsPath is resolved against the creator's cgroups: keep a
+ * copy so kill --all/delete from elsewhere find the same directories. */
+static int ctx_save_own_cgroup(struct create_ctx *x, struct cove_err *err) {
+    if (x->cgpath[0] == '/')
+        return 0;
+    _cleanup_free_ char *data = NULL;
+    size_t len = 0;
+    int r = cove_read_file(AT_FDCWD, "/proc/self/cgroup", 1 << 16, &data, &len, err);
+    if (r < 0)
+        return r;
+    return cove_write_file_atomic(x->store.dirfd, COVE_CGROUP_OWN_FILE, data, len, 0600, err);
+}
+
 int cove_create_begin(struct create_ctx *x, const struct cove_create_opts *o, struct cove_err *err) {
     memset(x, 0, sizeof(*x));
     x->opts = o;
@@ -271,7 +284,7 @@ int cove_create_begin(struct create_ctx *x, const struct cove_create_opts *o, st
     if ((r = cove_store_create(o->root, o->id, &x->store, err)) < 0)
         return r;
     x->have_store = true;
-    if ((r = cove_cgroup_create(&x->cghost, x->cgpath, &x->cg, err)) < 0)
+    if ((r = ctx_save_own_cgroup(x, err)) < 0 || (r = cove_cgroup_create(&x->cghost, x->cgpath, &x->cg, err)) < 0)
         return r;
     x->have_cg = true;
     if ((r = cove_cgroup_apply(&x->cg, &x->config->linux.resources, err)) < 0 ||

@@ -83,11 +83,15 @@ int cove_container_start(const char *root, const char *id, struct cove_err *err)
     return r;
 }
 
-static int open_cgroup(const struct cove_state *s, struct cove_cgroup_host *host, struct cove_cgroup *cg,
-                       struct cove_err *err) {
+static int open_cgroup(const struct cove_store *st, const struct cove_state *s, struct cove_cgroup_host *host,
+                       struct cove_cgroup *cg, struct cove_err *err) {
     memset(cg, 0, sizeof(*cg));
     cg->v2_fd = -1;
-    int r = cove_cgroup_host_detect(CGROUP_ROOT, host, err);
+    /* a relative cgroupsPath nests under the creator's cgroups, saved at create */
+    _cleanup_free_ char *own = NULL;
+    if (s->cgroup_path[0] != '/' && asprintf(&own, "%s/" COVE_CGROUP_OWN_FILE, st->dir) < 0)
+        return cove_err_set(err, ENOMEM, "out of memory");
+    int r = cove_cgroup_host_detect_as(CGROUP_ROOT, own, host, err);
     if (r < 0)
         return r;
     r = cove_cgroup_open(host, s->cgroup_path, cg, err);
@@ -96,7 +100,7 @@ static int open_cgroup(const struct cove_state *s, struct cove_cgroup_host *host
     return r;
 }
 
-static int kill_locked(const struct cove_state *s, const char *id, enum cove_status status, int sig, bool all,
+static int kill_locked(const struct cove_store *st, const struct cove_state *s, const char *id, enum cove_status status, int sig, bool all,
                        struct cove_err *err) {
     int r = cove_check_kill(id, status, err);
     if (r < 0)
@@ -104,7 +108,7 @@ static int kill_locked(const struct cove_state *s, const char *id, enum cove_sta
     if (all && s->cgroup_path) {
         struct cove_cgroup_host host;
         struct cove_cgroup cg;
-        if ((r = open_cgroup(s, &host, &cg, err)) < 0)
+        if ((r = open_cgroup(st, s, &host, &cg, err)) < 0)
             return r;
         r = cove_cgroup_kill_all(&cg, sig, err);
         cove_cgroup_free(&cg);
@@ -127,7 +131,7 @@ int cove_container_kill(const char *root, const char *id, int sig, bool all, str
     int r = cove_ops_open(root, id, &st, &s, &status, err);
     if (r < 0)
         return r;
-    r = kill_locked(&s, id, status, sig, all, err);
+    r = kill_locked(&st, &s, id, status, sig, all, err);
     cove_state_free(&s);
     cove_store_close(&st);
     return r;
@@ -150,7 +154,7 @@ int cove_ops_destroy(struct cove_store *st, const struct cove_state *s, struct c
     if (s->cgroup_path && s->cgroup_owned) {
         struct cove_cgroup_host host;
         struct cove_cgroup cg;
-        r = open_cgroup(s, &host, &cg, err);
+        r = open_cgroup(st, s, &host, &cg, err);
         if (r == 0) {
             r = cove_cgroup_destroy(&cg, err);
             cove_cgroup_free(&cg);

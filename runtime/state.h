@@ -19,6 +19,8 @@
 
 #define COVE_DEFAULT_ROOT "/run/cove"
 #define COVE_ID_MAX 1024
+/* copy of the creator's /proc/self/cgroup, kept when cgroupsPath is relative */
+#define COVE_CGROUP_OWN_FILE "cgroup.own"
 
 struct cove_state {
     char *id;
