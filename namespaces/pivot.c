@@ -2,9 +2,11 @@
  *
  * pivot_root(".", ".") from inside the new root stacks the old root on top
  * of the new one at "/", so no directory for put_old is needed in the image
- * (which may be read-only). The old root is made MS_SLAVE|MS_REC before it is
- * detached: if it were shared with the host, the unmount would propagate and
- * tear down host mounts.
+ * (which may be read-only). The old root is already MS_SLAVE|MS_REC (step 1),
+ * so detaching it cannot propagate to the host. It is NOT made rslave again
+ * here: after pivot_root "." resolves to the new root, and an rslave there
+ * would turn the container's own shared mounts (mounts[].options "rshared")
+ * private — a bug we hit (see docs/rootfs.md).
  *
  * --no-pivot (for a rootfs on ramfs/initramfs, where pivot_root fails): move
  * the rootfs mount over "/" and chroot. Weaker: the old root stays reachable
@@ -19,8 +21,6 @@
 static int pivot_with_pivot_root(const char *rootfs, struct cove_err *err) {
     if (cove_pivot_root(".", ".") < 0)
         return cove_err_sys(err, errno, "pivot_root %s", rootfs);
-    if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-        return cove_err_sys(err, errno, "pivot_root %s: make old root rslave", rootfs);
     if (umount2(".", MNT_DETACH) < 0)
         return cove_err_sys(err, errno, "pivot_root %s: detach old root", rootfs);
     return 0;

@@ -22,11 +22,17 @@
  * (it would leak our mounts to the host), so "/" becomes rslave now and
  * shared is applied to the new root at the end (step 9). */
 static int rootfs_set_root_propagation(const struct cove_config *c, struct cove_err *err) {
+    /* always rslave first: every host mount in our namespace stops sending
+     * events to the host, which also makes detaching the old root after
+     * pivot_root safe without touching the new root's mounts */
+    if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+        return cove_err_sys(err, errno, "linux.rootfsPropagation: make / rslave");
     unsigned long prop = c->linux.rootfs_propagation;
-    if (!prop || (prop & MS_SHARED))
-        prop = MS_SLAVE | MS_REC;
+    if (!prop || (prop & (MS_SHARED | MS_SLAVE)))
+        return 0;
     if (mount(NULL, "/", NULL, prop, NULL) < 0)
-        return cove_err_sys(err, errno, "linux.rootfsPropagation: make / %s", (prop & MS_SLAVE) ? "rslave" : "private");
+        return cove_err_sys(err, errno, "linux.rootfsPropagation: make / %s",
+                            (prop & MS_UNBINDABLE) ? "unbindable" : "private");
     return 0;
 }
 

@@ -49,6 +49,28 @@ static int plan_device_rules(struct cove_config *c, struct cove_err *err) {
     return 0;
 }
 
+/* The compiled-filter cache lives in <root>/.seccomp~cache: shared by the
+ * containers of one --root, written only by the runtime. '~' cannot occur
+ * in a container id, so no container's state dir can take this name, and
+ * the leading dot keeps `list` from looking at it. A cache we cannot make
+ * or do not trust (not ours, or writable by others) is simply not used:
+ * it costs speed, never a container. NULL: no cache. */
+static char *seccomp_cache_dir(const char *root) {
+    char *dir = NULL;
+    struct stat sb;
+    if (!root || asprintf(&dir, "%s/.seccomp~cache", root) < 0)
+        return NULL;
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+        free(dir);
+        return NULL;
+    }
+    if (lstat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode) || sb.st_uid != geteuid() || (sb.st_mode & 022)) {
+        free(dir);
+        return NULL;
+    }
+    return dir;
+}
+
 static int ctx_plan(struct create_ctx *x, struct cove_err *err) {
     const struct cove_create_opts *o = x->opts;
     int r;
@@ -90,7 +112,8 @@ static int ctx_plan(struct create_ctx *x, struct cove_err *err) {
     if ((r = cove_cgroup_validate(&x->cghost, &x->config->linux.resources, err)) < 0)
         return r;
     if (x->config->linux.seccomp.set) {
-        if ((r = cove_seccomp_build(&x->config->linux.seccomp, &x->seccomp, err)) < 0)
+        _cleanup_free_ char *cache = seccomp_cache_dir(o->root);
+        if ((r = cove_seccomp_build_cached(&x->config->linux.seccomp, cache, &x->seccomp, err)) < 0)
             return r;
         x->have_seccomp = true;
     }
@@ -151,6 +174,15 @@ static int ctx_spawn(struct create_ctx *x, struct cove_err *err) {
     if (x->cg.v2_fd >= 0) {
         ca.flags |= CLONE_INTO_CGROUP;
         ca.cgroup = (uint64_t)x->cg.v2_fd;
+    }
+    /* CVE-2019-5736 class: until its execve the child is an image of this
+     * binary; non-dumpable, its /proc/<pid>/{exe,mem,fd} belong to root and
+     * cannot be ptrace-opened by anything already in the container. The
+     * flag is inherited by the child and reset by the workload's execve. */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+        int e = errno;
+        close(child_sock);
+        return cove_err_sys(err, e, "prctl(PR_SET_DUMPABLE)");
     }
     pid_t pid = cove_clone3(&ca, sizeof(ca));
     if (pid < 0) {

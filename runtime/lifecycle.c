@@ -5,7 +5,11 @@ bool cove_can_start(enum cove_status s) { return s == COVE_STATUS_CREATED; }
 bool cove_can_kill(enum cove_status s) {
     return s == COVE_STATUS_CREATED || s == COVE_STATUS_RUNNING || s == COVE_STATUS_PAUSED;
 }
-bool cove_can_delete(enum cove_status s, bool force) { return force || s == COVE_STATUS_STOPPED; }
+/* like runc, a created container (its process never ran) may be deleted
+ * without --force; a running one needs it */
+bool cove_can_delete(enum cove_status s, bool force) {
+    return force || s == COVE_STATUS_STOPPED || s == COVE_STATUS_CREATED;
+}
 bool cove_can_pause(enum cove_status s) { return s == COVE_STATUS_RUNNING || s == COVE_STATUS_CREATED; }
 bool cove_can_resume(enum cove_status s) { return s == COVE_STATUS_PAUSED; }
 bool cove_can_exec(enum cove_status s) { return s == COVE_STATUS_CREATED || s == COVE_STATUS_RUNNING; }

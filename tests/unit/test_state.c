@@ -171,7 +171,7 @@ Test(lifecycle, transitions_follow_the_spec) {
     cr_expect_not(cove_can_kill(COVE_STATUS_STOPPED));
     cr_expect(cove_can_delete(COVE_STATUS_STOPPED, false));
     cr_expect_not(cove_can_delete(COVE_STATUS_RUNNING, false));
-    cr_expect_not(cove_can_delete(COVE_STATUS_CREATED, false));
+    cr_expect(cove_can_delete(COVE_STATUS_CREATED, false));
     cr_expect(cove_can_delete(COVE_STATUS_RUNNING, true));
     cr_expect(cove_can_resume(COVE_STATUS_PAUSED));
     cr_expect_not(cove_can_resume(COVE_STATUS_RUNNING));
