@@ -116,4 +116,55 @@ int cove_cgroup_pids(const struct cove_cgroup *cg, pid_t **pids, size_t *n, stru
 int cove_cgroup_destroy(struct cove_cgroup *cg, struct cove_err *err);
 void cove_cgroup_free(struct cove_cgroup *cg);
 
+/* ---------------------------------------------------------------- stats
+ * (cgroups/stats.c) Counters read from the container's cgroup, in runc's
+ * units: nanoseconds for cpu times, bytes for memory. A limit that reads
+ * "max" is UINT64_MAX (memory) or 0 (pids), as runc reports them. */
+struct cove_cg_blkio_entry { uint64_t major, minor; char op[16]; uint64_t value; };
+struct cove_cg_hugetlb { char page_size[16]; uint64_t usage, max, failcnt; };
+struct cove_cg_kv { char *key; uint64_t value; };
+struct cove_cg_mem_entry { uint64_t limit, usage, max, failcnt; };
+
+struct cove_cgroup_stats {
+    struct {
+        uint64_t total, kernel, user;
+        uint64_t *percpu; size_t n_percpu;
+        uint64_t periods, throttled_periods, throttled_time;
+    } cpu;
+    struct {
+        uint64_t cache;
+        struct cove_cg_mem_entry usage, swap, kernel;
+        struct cove_cg_kv *raw; size_t n_raw;   /* memory.stat */
+        uint64_t oom_kill;                      /* memory.events / memory.oom_control */
+    } memory;
+    struct { uint64_t current, limit; } pids;
+    struct {
+        struct cove_cg_blkio_entry *service_bytes; size_t n_service_bytes;
+        struct cove_cg_blkio_entry *serviced; size_t n_serviced;
+    } blkio;
+    struct cove_cg_hugetlb *hugetlb; size_t n_hugetlb;
+};
+
+/* Fill st from every controller present (a missing controller or file
+ * leaves its fields 0; a file that exists but cannot be parsed fails,
+ * naming it). Free with cove_cgroup_stats_free, also after a failure. */
+int cove_cgroup_stats(const struct cove_cgroup *cg, struct cove_cgroup_stats *st, struct cove_err *err);
+void cove_cgroup_stats_free(struct cove_cgroup_stats *st);
+
+/* Is the cgroup frozen: v1 freezer.state "FROZEN" when there is a freezer
+ * hierarchy, else cgroup2's cgroup.freeze "1". */
+int cove_cgroup_frozen(const struct cove_cgroup *cg, bool *frozen, struct cove_err *err);
+
+/* OOM notification. cove_cgroup_oom_watch returns (in *fd, O_CLOEXEC|
+ * O_NONBLOCK) an fd that polls readable when something may have been
+ * OOM-killed: v1 an eventfd registered on memory.oom_control through
+ * cgroup.event_control, v2 an inotify watch on memory.events. After it
+ * wakes, cove_cgroup_oom_check drains it and sets *fired when the
+ * oom_kill/oom counter grew past *last (updated). */
+int cove_cgroup_oom_watch(const struct cove_cgroup *cg, int *fd, struct cove_err *err);
+int cove_cgroup_oom_check(const struct cove_cgroup *cg, int fd, uint64_t *last, bool *fired, struct cove_err *err);
+/* The oom counter that cove_cgroup_oom_check compares (v2 memory.events
+ * "oom_kill", v1 memory.oom_control "oom_kill"), 0 if absent. */
+int cove_cgroup_oom_count(const struct cove_cgroup *cg, uint64_t *count, struct cove_err *err);
+
 #endif

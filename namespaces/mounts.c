@@ -40,10 +40,12 @@ static int mount_bind(struct rootfs_ctx *ctx, const struct cove_mount *m, size_t
     bool rec = (op->flags & MS_REC) != 0;
     if (!m->source)
         return cove_err_set(err, EINVAL, "mounts[%zu].source: bind mount without source", i);
-    if (op->idmap || op->ridmap)
-        return cove_err_set(err, EOPNOTSUPP, "mounts[%zu].options: idmap mounts are not supported", i);
+    /* id-mapped: built (with its attributes) by the runtime, see idmap.c */
+    bool prepared = ctx->o->idmap_fds && ctx->o->idmap_fds[i] >= 0;
+    if (!prepared && cove_mount_wants_idmap(m))
+        return cove_err_set(err, EINVAL, "mounts[%zu]: id-mapped mount was not prepared", i);
     /* AT_FDCWD: relative sources resolve against the bundle directory */
-    _cleanup_close_ int tree = cove_mnt_clone(AT_FDCWD, m->source, rec, err);
+    _cleanup_close_ int tree = prepared ? ctx->o->idmap_fds[i] : cove_mnt_clone(AT_FDCWD, m->source, rec, err);
     if (tree < 0) {
         cove_err_clear(err);
         return cove_err_sys(err, -tree, "mounts[%zu].source (%s)", i, m->source);
@@ -52,9 +54,11 @@ static int mount_bind(struct rootfs_ctx *ctx, const struct cove_mount *m, size_t
     if (fstat(tree, &st) < 0)
         return cove_err_sys(err, errno, "mounts[%zu].source (%s): stat", i, m->source);
 
-    int r = cove_mnt_setattr(tree, cove_mnt_attr_from_ms(op->flags), cove_mnt_attr_from_ms(op->clear),
+    int r = 0;
+    if (!prepared)
+        r = cove_mnt_setattr(tree, cove_mnt_attr_from_ms(op->flags), cove_mnt_attr_from_ms(op->clear),
                              rec && (op->flags & MS_RDONLY), err);
-    if (r == 0 && op->rec_attr)
+    if (r == 0 && op->rec_attr && !prepared)
         r = cove_mnt_setattr(tree, op->attr_set, op->attr_clr, true, err);
     if (r < 0)
         return cove_err_prefix(err, "mounts[%zu] (%s)", i, m->destination);
@@ -86,6 +90,18 @@ static int mount_fs(struct rootfs_ctx *ctx, const struct cove_mount *m, size_t i
         r = cove_mount_cgroupfs(ctx, m, dest, err);
     } else {
         _cleanup_close_ int mfd = cove_mnt_fs_create(m->type, m->source, op->data, op->flags, err);
+        /* sysfs belongs to the network namespace: in a user namespace
+         * without its own one the kernel refuses it; bind the host's
+         * /sys instead (read-only etc. from the options), as runc does */
+        if (mfd == -EPERM && ctx->o->in_userns && strcmp(m->type, "sysfs") == 0) {
+            cove_err_clear(err);
+            mfd = cove_mnt_clone(AT_FDCWD, "/sys", true, err);
+            int e = mfd < 0 ? 0 : cove_mnt_setattr(mfd, cove_mnt_attr_from_ms(op->flags), 0, true, err);
+            if (e < 0) {
+                close(mfd);
+                mfd = e;
+            }
+        }
         r = mfd;
         if (r >= 0 && op->rec_attr)
             r = cove_mnt_setattr(mfd, op->attr_set, op->attr_clr, true, err);

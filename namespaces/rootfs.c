@@ -76,6 +76,8 @@ int cove_rootfs_setup(const struct cove_config *c, const struct cove_rootfs_opts
     r = cove_mounts_apply(&ctx, err);
     if (r == 0)
         r = cove_dev_setup(&ctx, err);
+    if (r == 0 && o->before_pivot)
+        r = o->before_pivot(o->before_pivot_arg, err);
     if (r == 0)
         r = cove_pivot_into_rootfs(&ctx, err);
     if (r == 0)

@@ -30,7 +30,23 @@ struct cove_rootfs_opts {
     /* the container's created cgroup: its per-hierarchy leaf dirs are bound
      * (preferred over cgroup_path when set) */
     const struct cove_cgroup *cg;
+    /* n_mounts fds from cove_idmap_mounts_prepare (-1: not id-mapped), or
+     * NULL: mounts[i] is attached from idmap_fds[i] as is */
+    const int *idmap_fds;
+    /* called after the mounts and /dev, right before pivot_root (hooks:
+     * createRuntime via the parent, then createContainer); may be NULL */
+    int (*before_pivot)(void *arg, struct cove_err *err);
+    void *before_pivot_arg;
 };
+
+/* namespaces/idmap.c, run by the runtime before clone3 (see there why).
+ * *fds: NULL when no mount is id-mapped, else n_mounts entries. */
+bool cove_mount_wants_idmap(const struct cove_mount *m);
+int cove_idmap_mounts_prepare(const struct cove_config *c, int **fds, struct cove_err *err);
+void cove_idmap_mounts_close(int *fds, size_t n);
+/* A user namespace fd carrying these maps; field names them in errors. */
+int cove_idmap_userns_fd(const struct cove_idmap *uid, size_t nu, const struct cove_idmap *gid, size_t ng,
+                         const char *field, struct cove_err *err);
 
 int cove_rootfs_setup(const struct cove_config *c, const struct cove_rootfs_opts *o, struct cove_err *err);
 

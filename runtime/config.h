@@ -280,8 +280,21 @@ int cove_config_parse(const char *json, size_t len, struct cove_config **out, st
 /* Read <bundle>/config.json and parse it. */
 int cove_config_load(const char *bundle_dir, struct cove_config **out, struct cove_err *err);
 
+/* Parse one runtime-spec "process" object (`exec --process FILE`) with the
+ * same rules as config.json's; errors name "process.<field>". On failure
+ * *out is untouched. cove_process_free releases what it filled. */
+int cove_config_parse_process(const char *json, size_t len, struct cove_process *out, struct cove_err *err);
+void cove_process_free(struct cove_process *p);
+
 void cove_config_free(struct cove_config *c);
 static inline void cove_config_freep(struct cove_config **c) { if (*c) cove_config_free(*c); }
+
+/* Parse a bare linux.resources object (what `update --resources` reads, as
+ * podman and containerd send it) with the same rules as the bundle's;
+ * errors name "resources.<field>". cove_config_free_resources releases what
+ * *out owns (also after a failure). (runtime/config_update.c) */
+int cove_config_parse_resources(const char *json, size_t len, struct cove_resources *out, struct cove_err *err);
+void cove_config_free_resources(struct cove_resources *r);
 
 /* Helpers used by config and the runtime. */
 const struct cove_namespace *cove_config_find_ns(const struct cove_config *c, int clone_flag);

@@ -7,7 +7,9 @@
  * silently truncate a path such as linux.cgroupsPath), allows comments, and
  * keeps duplicate keys. Building our own tree lets us reject all three with
  * the JSON path of the offending value, and keeps yajl out of every header.
- * Nothing outside runtime/config*.c may include this file. */
+ * Nothing outside runtime/config*.c may include this file, except
+ * runtime/seccomp_profile.c: a containers.conf seccomp profile is config
+ * input too and gets the same strict reader. */
 #ifndef COVE_CONFIG_JSON_H
 #define COVE_CONFIG_JSON_H
 

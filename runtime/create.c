@@ -17,14 +17,20 @@
 #include <unistd.h>
 
 #include "cgroups/cgroups.h"
+#include "image/image.h"
 #include "runtime/cleanup.h"
 #include "runtime/container.h"
 #include "runtime/create.h"
+#include "runtime/fds.h"
+#include "runtime/hooks.h"
 #include "runtime/init.h"
+#include "runtime/linux_extras.h"
 #include "runtime/process.h"
 #include "runtime/seccomp.h"
 #include "runtime/support.h"
 #include "runtime/syscalls.h"
+#include "runtime/userns.h"
+#include "namespaces/rootfs.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
 
@@ -85,7 +91,10 @@ static int ctx_plan(struct create_ctx *x, struct cove_err *err) {
         return cove_err_set(err, ENOMEM, "out of memory");
     if ((r = cove_config_load(x->bundle, &x->config, err)) < 0)
         return r;
-    if ((r = cove_support_check(x->config, o, err)) < 0 || (r = plan_device_rules(x->config, err)) < 0)
+    if ((r = cove_support_check(x->config, o, err)) < 0 || (r = plan_device_rules(x->config, err)) < 0 ||
+        (r = cove_linux_extras_plan(x, err)) < 0)
+        return r;
+    if ((r = cove_create_io_plan(x, err)) < 0)
         return r;
     /* root.path is relative to the bundle */
     _cleanup_free_ char *root = NULL;
@@ -140,6 +149,13 @@ static uint64_t clone_flags(const struct cove_config *c) {
         if (!ns->path && ns->type != CLONE_NEWCGROUP)
             f |= (uint64_t)ns->type;
     }
+    /* time: the parent unshares it for its children (cove_timens_prepare);
+     * joining a user namespace: the init unshares the others after setns so
+     * they belong to it, and a new pid namespace is made inside it by a
+     * helper (cove_userns_clone_via_helper) */
+    f &= ~(uint64_t)CLONE_NEWTIME;
+    if (cove_userns_join_path(c))
+        f = 0;
     return f;
 }
 
@@ -161,7 +177,10 @@ static int ctx_spawn(struct create_ctx *x, struct cove_err *err) {
         return cove_err_sys(err, errno, "open %s/exec.fifo", x->store.dir);
     }
 
-    int r = ctx_join_pidns(x, err);
+    int pid_saved;
+    int r = cove_userns_pidns_prepare(x->config, &pid_saved, err);
+    if (r == 0 && (r = ctx_join_pidns(x, err)) < 0)
+        cove_userns_pidns_restore(&pid_saved, NULL);
     if (r < 0) {
         close(child_sock);
         return r;
@@ -181,20 +200,37 @@ static int ctx_spawn(struct create_ctx *x, struct cove_err *err) {
      * flag is inherited by the child and reset by the workload's execve. */
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
         int e = errno;
+        cove_userns_pidns_restore(&pid_saved, NULL);
         close(child_sock);
         return cove_err_sys(err, e, "prctl(PR_SET_DUMPABLE)");
     }
-    pid_t pid = cove_clone3(&ca, sizeof(ca));
+    int time_saved;
+    if ((r = cove_timens_prepare(x->config, &time_saved, err)) < 0) {
+        cove_userns_pidns_restore(&pid_saved, NULL);
+        close(child_sock);
+        return r;
+    }
+    pid_t pid = cove_userns_spawn_needs_helper(x->config)
+                    ? cove_userns_clone_via_helper(&ca, x->config, &x->pidfd, err)
+                    : cove_clone3(&ca, sizeof(ca));
+    /* cannot fail in practice (single-threaded root going back to its own
+     * time namespace); should it, hooks would only see the offsets */
+    if (pid != 0) {
+        cove_timens_restore(&time_saved, NULL);
+        cove_userns_pidns_restore(&pid_saved, NULL);
+    }
     if (pid < 0) {
         int e = errno;
         close(child_sock);
-        return cove_err_sys(err, e, "clone3");
+        return cove_userns_spawn_needs_helper(x->config) ? pid : cove_err_sys(err, e, "clone3");
     }
     if (pid == 0) {
         /* the parent's fds stay with the parent: above all the state dir,
          * whose flock a waiting init would otherwise hold until `start` */
         close(x->sock);
         close(x->store.dirfd);
+        if (x->console_parent >= 0)
+            close(x->console_parent);
         if (x->cg.v2_fd >= 0)
             close(x->cg.v2_fd);
         struct cove_init_args a = {
@@ -203,17 +239,22 @@ static int ctx_spawn(struct create_ctx *x, struct cove_err *err) {
             .rootfs = x->rootfs,
             .no_pivot = x->opts->no_pivot,
             .no_new_keyring = x->opts->no_new_keyring,
-            .preserve_fds = x->opts->preserve_fds,
+            .preserve_fds = x->opts->preserve_fds + x->listen_fds,
+            .console_fd = x->console_child,
             .sock = child_sock,
             .fifo_fd = x->fifo,
             .seccomp = x->have_seccomp ? &x->seccomp : NULL,
             .cgroup_host = &x->cghost,
             .cgroup_path = x->cgpath,
             .cgroup = &x->cg,
+            .bundle = x->bundle,
+            .created = x->created,
+            .idmap_fds = x->idmap_fds,
         };
         cove_init_main(&a);
     }
     close(child_sock);
+    cove_create_io_spawned(x);
     x->pid = pid;
     x->cg.v2_born_inside = (ca.flags & CLONE_INTO_CGROUP) != 0;
     return 0;
@@ -226,7 +267,7 @@ static int ctx_place_child(struct create_ctx *x, struct cove_err *err) {
     const struct cove_process *p = &x->config->process;
     if (p->has_oom_score_adj && (r = cove_process_set_oom_score_adj(x->pid, p->oom_score_adj, err)) < 0)
         return r;
-    return 0;
+    return cove_linux_extras_place(x, err);
 }
 
 /* Wait for READY; an ERROR carries the child's message. */
@@ -239,6 +280,8 @@ static int ctx_wait_ready(struct create_ctx *x, struct cove_err *err) {
         return cove_err_set(err, EPIPE, "container init exited unexpectedly during setup");
     if (m.type == COVE_MSG_ERROR)
         return cove_err_set(err, m.code > 0 ? m.code : EIO, "%s", m.text);
+    if (m.type == COVE_MSG_HOOKS) /* prestart + createRuntime, then READY */
+        return (r = cove_create_answer_hooks(x, err)) < 0 ? r : ctx_wait_ready(x, err);
     if (m.type != COVE_MSG_READY)
         return cove_err_set(err, EPROTO, "unexpected message %u from container init", m.type);
     return 0;
@@ -246,8 +289,7 @@ static int ctx_wait_ready(struct create_ctx *x, struct cove_err *err) {
 
 static int ctx_record(struct create_ctx *x, struct cove_err *err) {
     struct cove_state s = {0};
-    char created[64];
-    cove_time_rfc3339(created);
+    char *created = x->created;
     s.id = (char *)x->opts->id;
     s.bundle = x->bundle;
     s.rootfs = x->rootfs;
@@ -259,8 +301,10 @@ static int ctx_record(struct create_ctx *x, struct cove_err *err) {
     s.cgroup_owned = true;
     s.annotations = x->config->annotations;
     s.n_annotations = x->config->n_annotations;
+    s.overlay_mount = x->overlay_mount;
+    cove_linux_extras_record(x, &s);
     int r = cove_state_save(&x->store, &s, err);
-    if (r < 0)
+    if (r < 0 || (r = cove_hooks_persist(x->store.dirfd, x->bundle, x->config, err)) < 0)
         return r;
     if (x->opts->pid_file && (r = cove_write_pid_file(x->opts->pid_file, x->pid, err)) < 0)
         return r;
@@ -307,23 +351,34 @@ int cove_create_begin(struct create_ctx *x, const struct cove_create_opts *o, st
     memset(x, 0, sizeof(*x));
     x->opts = o;
     x->sock = x->fifo = x->pidfd = -1;
+    x->console_child = x->console_parent = -1;
     x->cg.v2_fd = -1;
     x->store.dirfd = -1;
     int r;
-    if ((r = ctx_plan(x, err)) < 0)
+    cove_time_rfc3339(x->created);
+    if ((r = ctx_plan(x, err)) < 0 || (r = cove_fds_reserve(o->preserve_fds + x->listen_fds, err)) < 0)
         return r;
     /* ---- nothing exists on the host before this line ---- */
     if ((r = cove_store_create(o->root, o->id, &x->store, err)) < 0)
         return r;
     x->have_store = true;
+    if ((r = cove_overlay_setup(x->rootfs, x->store.dir, x->config->annotations, x->config->n_annotations,
+                                o->overlay, &x->overlay_mount, err)) < 0)
+        return r;
     if ((r = ctx_save_own_cgroup(x, err)) < 0 || (r = cove_cgroup_create(&x->cghost, x->cgpath, &x->cg, err)) < 0)
         return r;
     x->have_cg = true;
     if ((r = cove_cgroup_apply(&x->cg, &x->config->linux.resources, err)) < 0 ||
+        (r = cove_linux_extras_setup(x, err)) < 0 ||
+        (r = cove_create_io_setup(x, err)) < 0 ||
+        (r = cove_idmap_mounts_prepare(x->config, &x->idmap_fds, err)) < 0 ||
         (r = ctx_spawn(x, err)) < 0 ||
-        (r = ctx_place_child(x, err)) < 0)
+        (r = cove_userns_parent_sync(x->sock, x->pid, x->config, err)) < 0 ||
+        (r = ctx_place_child(x, err)) < 0 ||
+        (r = cove_userns_chown_cgroup(x->config, &x->cg, err)) < 0)
         return r;
-    if ((r = cove_msg_send(x->sock, COVE_MSG_GO, NULL)) < 0)
+    struct cove_err go = {.code = (int)x->pid}; /* the hooks' state needs it */
+    if ((r = cove_msg_send(x->sock, COVE_MSG_GO, &go)) < 0)
         return cove_err_sys(err, -r, "send to container init");
     if ((r = ctx_wait_ready(x, err)) < 0 || (r = ctx_record(x, err)) < 0)
         return r;
@@ -333,6 +388,7 @@ int cove_create_begin(struct create_ctx *x, const struct cove_create_opts *o, st
 /* Undo everything create_begin made; used on failure and by `run`. */
 void cove_create_abort(struct create_ctx *x) {
     struct cove_err ignored = {0};
+    cove_linux_extras_abort(x); /* netdevs back, netns pin unmounted: before the store goes */
     if (x->pid > 0) {
         if (x->pidfd >= 0)
             cove_pidfd_send_signal(x->pidfd, SIGKILL, NULL, 0);
@@ -344,6 +400,11 @@ void cove_create_abort(struct create_ctx *x) {
     if (x->have_cg) {
         cove_cgroup_destroy(&x->cg, &ignored);
         x->have_cg = false;
+    }
+    if (x->overlay_mount) {
+        cove_overlay_teardown(x->overlay_mount, &ignored);
+        free(x->overlay_mount);
+        x->overlay_mount = NULL;
     }
     if (x->have_store) {
         cove_store_remove(&x->store, &ignored);
@@ -361,6 +422,7 @@ void cove_create_free(struct create_ctx *x) {
     if (x->pidfd >= 0)
         close(x->pidfd);
     x->sock = x->fifo = x->pidfd = -1;
+    cove_create_io_free(x);
     if (x->have_store)
         cove_store_close(&x->store);
     cove_cgroup_free(&x->cg);
@@ -368,11 +430,16 @@ void cove_create_free(struct create_ctx *x) {
         cove_cgroup_host_free(&x->cghost);
     if (x->have_seccomp)
         cove_seccomp_prog_free(&x->seccomp);
+    cove_linux_extras_free(x);
+    if (x->config)
+        cove_idmap_mounts_close(x->idmap_fds, x->config->n_mounts);
+    x->idmap_fds = NULL;
     cove_config_freep(&x->config);
     free(x->bundle);
     free(x->rootfs);
     free(x->cgpath);
-    x->bundle = x->rootfs = x->cgpath = NULL;
+    free(x->overlay_mount);
+    x->bundle = x->rootfs = x->cgpath = x->overlay_mount = NULL;
 }
 
 int cove_container_create(const struct cove_create_opts *o, struct cove_err *err) {

@@ -9,6 +9,7 @@
 #include "cgroups/cgroups.h"
 #include "runtime/config.h"
 #include "runtime/container.h"
+#include "runtime/intelrdt.h"
 #include "runtime/seccomp.h"
 #include "runtime/state.h"
 
@@ -22,6 +23,16 @@ struct create_ctx {
     struct cove_store store; bool have_store;
     int sock, fifo, pidfd;
     pid_t pid;
+    /* linux.intelRdt and linux.netDevices (runtime/linux_extras.h) */
+    struct cove_rdt_group rdt; bool have_rdt;
+    struct cove_state_netdev *netdevs; size_t n_netdevs;   /* moved in so far */
+    /* process.terminal and socket activation (runtime/create_io.c) */
+    int console_child, console_parent;  /* pty master hand-off; -1: none */
+    unsigned listen_fds;                /* LISTEN_FDS passed before --preserve-fds */
+    char *overlay_mount;                /* overlay on rootfs (image/overlay.c); NULL: none */
+    /* user ns, id-mapped mounts, hooks (runtime/create_hooks.c) */
+    char created[64];                   /* RFC 3339; state.json and the hooks' state */
+    int *idmap_fds;                     /* per mount, from cove_idmap_mounts_prepare; NULL: none */
 };
 
 /* Everything up to READY + state.json + pid file. On failure the caller
@@ -31,5 +42,19 @@ void cove_create_abort(struct create_ctx *x);
 void cove_create_free(struct create_ctx *x);
 
 int cove_write_pid_file(const char *path, pid_t pid, struct cove_err *err);
+
+/* runtime/create_hooks.c: the state the hooks of a create in progress see
+ * (borrowed pointers into x), the parent's answer to the init's HOOKS
+ * message, and poststart for `run` (warnings only). */
+void cove_create_hook_state(const struct create_ctx *x, struct cove_state *s);
+int cove_create_answer_hooks(struct create_ctx *x, struct cove_err *err);
+void cove_create_poststart(struct create_ctx *x);
+
+/* runtime/create_io.c: plan (terminal rules, -t, LISTEN_FDS env), before
+ * clone (fds reserved, pty hand-off fds), after clone, free. */
+int cove_create_io_plan(struct create_ctx *x, struct cove_err *err);
+int cove_create_io_setup(struct create_ctx *x, struct cove_err *err);
+void cove_create_io_spawned(struct create_ctx *x);
+void cove_create_io_free(struct create_ctx *x);
 
 #endif

@@ -32,15 +32,16 @@ static void gen_enabled(yajl_gen g, const char *key, bool v) {
     yajl_gen_map_close(g);
 }
 
-static const char *const hooks[] = {NULL};
+static const char *const hooks[] = {"prestart", "createRuntime", "createContainer", "startContainer",
+                                    "poststart", "poststop", NULL};
 static const char *const mount_options[] = {
-    "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "mand", "noatime", "nodev",
+    "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "idmap", "mand", "noatime", "nodev",
     "nodiratime", "noexec", "nomand", "norelatime", "nostrictatime", "nosuid", "nosymfollow", "private",
-    "ratime", "rbind", "rdev", "rdiratime", "relatime", "remount", "rexec", "rnoatime", "rnodev", "rnodiratime",
+    "ratime", "rbind", "rdev", "ridmap", "rdiratime", "relatime", "remount", "rexec", "rnoatime", "rnodev", "rnodiratime",
     "rnoexec", "rnorelatime", "rnostrictatime", "rnosuid", "rnosymfollow", "ro", "rprivate", "rrelatime", "rro",
     "rrw", "rshared", "rslave", "rstrictatime", "rsuid", "rsymfollow", "runbindable", "rw", "shared", "slave",
     "strictatime", "suid", "symfollow", "sync", "unbindable", NULL};
-static const char *const namespaces[] = {"cgroup", "ipc", "mount", "network", "pid", "uts", NULL};
+static const char *const namespaces[] = {"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts", NULL};
 static const char *const actions[] = {"SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
                                       "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE",
                                       "SCMP_ACT_TRAP", NULL};
@@ -53,6 +54,11 @@ static const char *const archs[] = {"SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM", "SCMP_
                                     "SCMP_ARCH_X86", "SCMP_ARCH_X86_64", NULL};
 static const char *const seccomp_flags[] = {"SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
                                             "SECCOMP_FILTER_FLAG_TSYNC", NULL};
+
+static const char *const mpol_modes[] = {"MPOL_BIND", "MPOL_DEFAULT", "MPOL_INTERLEAVE", "MPOL_LOCAL",
+                                         "MPOL_PREFERRED", "MPOL_PREFERRED_MANY", "MPOL_WEIGHTED_INTERLEAVE", NULL};
+static const char *const mpol_flags[] = {"MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES", "MPOL_F_STATIC_NODES",
+                                         NULL};
 
 static void gen_caps(yajl_gen g) {
     GEN_STR(g, "capabilities");
@@ -96,14 +102,26 @@ static void gen_linux(yajl_gen g) {
     gen_strv(g, "knownFlags", seccomp_flags);
     gen_strv(g, "supportedFlags", seccomp_flags);
     yajl_gen_map_close(g);
-    gen_enabled(g, "apparmor", false);
-    gen_enabled(g, "selinux", false);
-    gen_enabled(g, "intelRdt", false);
+    /* apparmor/selinux: cove applies the labels when the LSM is active on
+     * the host and refuses them with a clear error otherwise */
+    gen_enabled(g, "apparmor", true);
+    gen_enabled(g, "selinux", true);
+    GEN_STR(g, "intelRdt");
+    yajl_gen_map_open(g);
+    gen_bool(g, "enabled", true);
+    gen_bool(g, "schemata", true);
+    gen_bool(g, "enableMonitoring", true);
+    yajl_gen_map_close(g);
+    GEN_STR(g, "memoryPolicy");
+    yajl_gen_map_open(g);
+    gen_strv(g, "modes", mpol_modes);
+    gen_strv(g, "flags", mpol_flags);
+    yajl_gen_map_close(g);
     GEN_STR(g, "mountExtensions");
     yajl_gen_map_open(g);
-    gen_enabled(g, "idmap", false);
+    gen_enabled(g, "idmap", true);
     yajl_gen_map_close(g);
-    gen_enabled(g, "netDevices", false);
+    gen_enabled(g, "netDevices", true);
     yajl_gen_map_close(g);
 }
 

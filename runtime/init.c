@@ -1,9 +1,13 @@
 /* runtime/init.c — the container's init until execve; see init.h for the
  * protocol. A short, linear sequence, one function per step:
- *   wait GO → join namespaces → cgroup ns → hostname → loopback → rootfs
- *   (mounts, /dev, pivot_root, masked/readonly) → sysctl → cwd → keyring →
- *   rlimits → [seccomp if no NNP] → user+caps → umask → find exec →
- *   READY → no_new_privs → wait on the exec fifo → [seccomp if NNP] → exec
+ *   user namespace (READY_FOR_IDMAP/IDMAP_DONE or setns; become root) →
+ *   wait GO → initial CPU affinity → join namespaces → cgroup ns →
+ *   hostname → loopback → sysctl → rootfs (mounts, /dev, [HOOKS/HOOKS_DONE,
+ *   createContainer hooks], pivot_root, masked/readonly) → terminal (pty, /dev/console) → cwd → keyring → rlimits → personality,
+ *   scheduler, ioprio, mempolicy → LSM exec labels → [seccomp if no NNP] →
+ *   user+caps → umask → find exec → READY → no_new_privs → wait on the
+ *   exec fifo → startContainer hooks → final CPU affinity → [seccomp if
+ *   NNP] → exec
  * Every failure is reported over the socket before exiting. */
 #include <fcntl.h>
 #include <sched.h>
@@ -18,11 +22,17 @@
 #include <unistd.h>
 
 #include "namespaces/net.h"
+#include "namespaces/path.h"
 #include "namespaces/rootfs.h"
 #include "runtime/cleanup.h"
 #include "runtime/init.h"
+#include "runtime/lsm.h"
+#include "runtime/hooks.h"
 #include "runtime/process.h"
+#include "runtime/userns.h"
+#include "runtime/process_sched.h"
 #include "runtime/syscalls.h"
+#include "runtime/terminal.h"
 
 #ifndef KEYCTL_JOIN_SESSION_KEYRING
 #define KEYCTL_JOIN_SESSION_KEYRING 1
@@ -72,13 +82,16 @@ static int init_wait_go(const struct cove_init_args *a, struct cove_err *err) {
     int r = cove_msg_recv(a->sock, &m);
     if (r <= 0 || m.type != COVE_MSG_GO)
         _exit(1); /* parent gone or failed: it cleans up, nobody to report to */
+    cove_hooks_init_set_host_pid((pid_t)m.code);
     return 0;
 }
 
 static int init_join_namespaces(const struct cove_config *c, struct cove_err *err) {
     for (size_t i = 0; i < c->linux.n_namespaces; i++) {
         const struct cove_namespace *ns = &c->linux.namespaces[i];
-        if (!ns->path || ns->type == CLONE_NEWPID) /* pid: joined by the parent before clone */
+        /* pid: joined by the parent before clone; user: first of all, by
+         * cove_userns_child_setup */
+        if (!ns->path || ns->type == CLONE_NEWPID || ns->type == CLONE_NEWUSER)
             continue;
         _cleanup_close_ int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
@@ -118,18 +131,30 @@ static int init_rootfs(const struct cove_init_args *a, struct cove_err *err) {
     struct cove_rootfs_opts o = {
         .rootfs = a->rootfs,
         .no_pivot = a->no_pivot,
-        .in_userns = false,
+        .in_userns = cove_config_has_ns(a->config, CLONE_NEWUSER),
         .cg_host = a->cgroup_host,
         .cgroup_path = a->cgroup_path,
         .cg = a->cgroup,
+        .idmap_fds = a->idmap_fds,
+        .before_pivot = cove_hooks_init_before_pivot,
+        .before_pivot_arg = (void *)a,
     };
     return cove_rootfs_setup(a->config, &o, err);
 }
 
 static int init_cwd(const struct cove_process *p, struct cove_err *err) {
-    /* after pivot_root "/" is the container's root, and every fd that could
-     * point outside it is close-on-exec or closed (CVE-2024-21626 class) */
-    if (chdir(p->cwd) < 0)
+    /* CVE-2024-21626 class: until exec this process still holds fds that
+     * point outside the root (close-on-exec does not close them yet, and the
+     * caller of cove may have passed directories of the host), so a plain
+     * chdir("/proc/self/fd/N") would land on the host. Resolve the cwd in
+     * the root with no magic links, then fchdir to what was found. */
+    _cleanup_close_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0)
+        return cove_err_sys(err, errno, "process.cwd: open /");
+    _cleanup_close_ int fd = cove_path_open_in_root(rootfd, p->cwd, O_PATH | O_DIRECTORY, err);
+    if (fd < 0)
+        return cove_err_prefix(err, "process.cwd");
+    if (fchdir(fd) < 0)
         return cove_err_sys(err, errno, "process.cwd: chdir %s", p->cwd);
     return 0;
 }
@@ -169,7 +194,8 @@ static int init_wait_start(const struct cove_init_args *a, struct cove_err *err)
     while (r < 0 && errno == EINTR);
     if (r != 1)
         return cove_err_sys(err, r < 0 ? errno : EPIPE, "read exec fifo");
-    close(a->fifo_fd);
+    /* not closed: the fd is close-on-exec, so `start` learns from the
+     * fifo losing its last reader that the workload exec'd (poststart) */
     return 0;
 }
 
@@ -199,15 +225,23 @@ _Noreturn void cove_init_main(const struct cove_init_args *a) {
         _exit(1);
 
     bool early_seccomp = !p->no_new_privileges;
-    if (init_wait_go(a, &err) < 0 ||
+    if (cove_userns_child_setup(a->sock, c, &err) < 0 ||
+        init_wait_go(a, &err) < 0 ||
+        cove_process_set_initial_affinity(p, &err) < 0 ||
         init_join_namespaces(c, &err) < 0 ||
         init_cgroup_namespace(c, &err) < 0 ||
         init_hostname(c, &err) < 0 ||
         init_network(c, &err) < 0 ||
-        init_rootfs(a, &err) < 0 ||
+        /* before the rootfs: the spec's readonlyPaths make the container's
+         * /proc/sys a read-only bind mount. The host's /proc (still ours
+         * here) resolves namespaced sysctls by the caller's namespaces. */
         cove_process_set_sysctl(c, &err) < 0 ||
+        init_rootfs(a, &err) < 0 ||
+        cove_terminal_setup(a->console_fd, p, true, &err) < 0 ||
         init_keyring(a, &err) < 0 ||
         cove_process_set_rlimits(p, &err) < 0 ||
+        cove_process_set_sched(c, &err) < 0 ||
+        cove_lsm_set_exec_labels(p, &err) < 0 ||
         (early_seccomp && init_seccomp(a, &err) < 0) ||
         cove_process_set_user_and_caps(p, &err) < 0 ||
         init_cwd(p, &err) < 0 ||
@@ -232,7 +266,9 @@ _Noreturn void cove_init_main(const struct cove_init_args *a) {
         cove_err_sys(&err, errno, "process.noNewPrivileges: prctl");
         init_fail(a, &err);
     }
-    if (init_wait_start(a, &err) < 0 || (!early_seccomp && init_seccomp(a, &err) < 0))
+    if (init_wait_start(a, &err) < 0 || cove_hooks_init_start_container(a, &err) < 0 ||
+        cove_process_set_final_affinity(p, &err) < 0 ||
+        (!early_seccomp && init_seccomp(a, &err) < 0))
         init_fail(a, &err);
 
     execve(exe, p->args, p->env);

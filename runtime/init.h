@@ -9,6 +9,19 @@
  *   child → parent  READY   setup done (mounts, pivot_root, user, caps...);
  *                           the child now blocks reading the exec fifo
  *   child → parent  ERROR   {errno, message}; the child exits 1 after sending
+ *   child → parent  READY_FOR_IDMAP  (with a user namespace entry) the
+ *                           init's first message: write my uid/gid maps (new
+ *                           userns) / my namespaces exist (joined userns)
+ *   parent → child  IDMAP_DONE  maps written; the init becomes root in its
+ *                           user namespace, then waits for GO
+ *   parent → child  GO.code carries the init's pid in the host pid namespace
+ *                           (for the state given to hooks)
+ *   child → parent  HOOKS   (only when prestart/createRuntime hooks exist)
+ *                           mounts are done, pivot_root is next: run the
+ *                           prestart + createRuntime hooks now
+ *   parent → child  HOOKS_DONE  they succeeded; the init runs the
+ *                           createContainer hooks and goes on (on failure
+ *                           the parent kills the init instead)
  *   EOF on the parent side after READY means the execve succeeded (the
  *   child's end is close-on-exec); an ERROR after READY is an exec failure.
  * The exec fifo (<state dir>/exec.fifo) is opened O_RDWR by the parent
@@ -27,7 +40,15 @@
 #include "runtime/err.h"
 #include "runtime/seccomp.h"
 
-enum cove_msg_type { COVE_MSG_GO = 1, COVE_MSG_READY = 2, COVE_MSG_ERROR = 3 };
+enum cove_msg_type {
+    COVE_MSG_GO = 1,
+    COVE_MSG_READY = 2,
+    COVE_MSG_ERROR = 3,
+    COVE_MSG_READY_FOR_IDMAP = 4,
+    COVE_MSG_IDMAP_DONE = 5,
+    COVE_MSG_HOOKS = 6,
+    COVE_MSG_HOOKS_DONE = 7,
+};
 
 struct cove_msg {
     uint32_t type;
@@ -44,10 +65,15 @@ struct cove_init_args {
     unsigned preserve_fds;
     int sock;                            /* child's end of the socketpair */
     int fifo_fd;                         /* exec fifo, O_RDWR */
+    int console_fd;                      /* process.terminal: the pty master goes here; -1 */
     const struct cove_seccomp_prog *seccomp;   /* NULL when none */
     const struct cove_cgroup_host *cgroup_host;
     const char *cgroup_path;
     const struct cove_cgroup *cgroup;
+    /* for the state JSON of createContainer/startContainer hooks */
+    const char *bundle;
+    const char *created;
+    const int *idmap_fds;                /* see cove_rootfs_opts.idmap_fds */
 };
 
 /* Runs in the child; never returns. */

@@ -9,9 +9,13 @@
 #include <unistd.h>
 
 #include "cgroups/cgroups.h"
+#include "image/image.h"
+#include "runtime/cgops.h"
 #include "runtime/cleanup.h"
 #include "runtime/container.h"
+#include "runtime/hooks.h"
 #include "runtime/lifecycle.h"
+#include "runtime/linux_extras.h"
 #include "runtime/ops.h"
 #include "runtime/syscalls.h"
 
@@ -67,6 +71,14 @@ static int start_locked(struct cove_store *st, const char *id, enum cove_status 
     if (write(fd, "0", 1) != 1)
         return cove_err_sys(err, errno, "write %s/exec.fifo", st->dir);
     unlinkat(st->dirfd, "exec.fifo", 0);
+    /* poststart must follow the workload's exec: the init holds the fifo's
+     * only read end (close-on-exec) until then, and a fifo without readers
+     * polls POLLERR */
+    if (cove_hooks_stored(st->dirfd)) {
+        struct pollfd p = {.fd = fd, .events = 0};
+        while (poll(&p, 1, -1) < 0 && errno == EINTR)
+            ;
+    }
     return 0;
 }
 
@@ -78,6 +90,8 @@ int cove_container_start(const char *root, const char *id, struct cove_err *err)
     if (r < 0)
         return r;
     r = start_locked(&st, id, status, err);
+    if (r == 0) /* the spec: poststart failures are warnings */
+        cove_hooks_poststart_from_store(st.dirfd, &s);
     cove_state_free(&s);
     cove_store_close(&st);
     return r;
@@ -149,6 +163,8 @@ static void kill_init_and_wait(const struct cove_state *s) {
 }
 
 int cove_ops_destroy(struct cove_store *st, const struct cove_state *s, struct cove_err *err) {
+    cove_linux_extras_before_kill(st, s); /* netDevices back to the host */
+    cove_cgops_thaw(s); /* a frozen (paused) task cannot die */
     kill_init_and_wait(s);
     int r = 0;
     if (s->cgroup_path && s->cgroup_owned) {
@@ -163,6 +179,12 @@ int cove_ops_destroy(struct cove_store *st, const struct cove_state *s, struct c
         if (r < 0)
             return r;
     }
+    if ((r = cove_linux_extras_after_kill(s, err)) < 0)
+        return r;
+    if ((r = cove_overlay_teardown(s->overlay_mount, err)) < 0)
+        return r;
+    /* the container is stopped and its cgroup gone: poststop (warn only) */
+    cove_hooks_poststop_from_store(st->dirfd, s);
     return cove_store_remove(st, err);
 }
 
@@ -175,6 +197,7 @@ int cove_container_delete(const char *root, const char *id, bool force, struct c
         /* a create that crashed before state.json: the directory may exist */
         struct cove_err e2 = {0};
         if (cove_state_validate_id(id, NULL) == 0 && cove_store_open(root, id, &st, &e2) == 0) {
+            cove_overlay_teardown_recorded(st.dirfd, &e2);
             cove_store_remove(&st, &e2);
             return 0;
         }

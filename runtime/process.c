@@ -133,10 +133,15 @@ static const char *env_lookup(const struct cove_process *p, const char *name) {
 
 static int check_exec(const char *path, const char *arg0, struct cove_err *err) {
     struct stat sb;
+    /* lowercase words, as runc's: podman and others match on them */
+    if (stat(path, &sb) < 0 && errno == ENOENT)
+        return cove_err_set(err, ENOENT, "exec: \"%s\": stat %s: no such file or directory", arg0, path);
     if (stat(path, &sb) < 0)
         return cove_err_sys(err, errno, "exec: \"%s\": stat %s", arg0, path);
     if (S_ISDIR(sb.st_mode))
         return cove_err_set(err, EACCES, "exec: \"%s\": is a directory: permission denied", arg0);
+    if (access(path, X_OK) < 0 && errno == EACCES)
+        return cove_err_set(err, EACCES, "exec: \"%s\": %s: permission denied", arg0, path);
     if (access(path, X_OK) < 0)
         return cove_err_sys(err, errno, "exec: \"%s\": %s", arg0, path);
     return 0;

@@ -13,7 +13,9 @@
 #include "runtime/create.h"
 #include "runtime/init.h"
 #include "runtime/ops.h"
+#include "runtime/shim.h"
 #include "runtime/syscalls.h"
+#include "runtime/terminal.h"
 
 static const int forwarded[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
 
@@ -38,46 +40,50 @@ static int run_start(struct create_ctx *x, struct cove_err *err) {
     return 0;
 }
 
-static int exit_code_of(const siginfo_t *si) {
-    if (si->si_code == CLD_EXITED)
-        return si->si_status;
-    return 128 + si->si_status;
-}
-
-/* Wait for the init, forwarding signals; returns its exit code. */
-static int run_wait(pid_t pid, int pidfd, int sigfd) {
-    struct pollfd p[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = sigfd, .events = POLLIN}};
-    for (;;) {
-        if (poll(p, 2, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        if (p[1].revents & POLLIN) {
-            struct signalfd_siginfo si;
-            if (read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-                cove_pidfd_send_signal(pidfd, (int)si.ssi_signo, NULL, 0);
-        }
-        if (p[0].revents & (POLLIN | POLLHUP))
-            break;
-    }
-    siginfo_t si = {0};
-    if (waitid(P_PID, (id_t)pid, &si, WEXITED) < 0)
-        return 255;
-    return exit_code_of(&si);
+/* Wait for the init, forwarding signals and applying --timeout
+ * (runtime/shim.c); returns its exit code. */
+static int run_wait(pid_t pid, int pidfd, int sigfd, const struct cove_create_opts *o, const struct cove_run_opts *ro) {
+    struct cove_supervise s = {.pid = pid, .pidfd = pidfd, .sigfd = sigfd, .timeout_s = ro->timeout_s,
+                               .grace_s = ro->grace_s, .root = o->root, .id = o->id, .out_fd = -1, .err_fd = -1};
+    struct cove_err ignored = {0};
+    int code = 255;
+    cove_supervise_run(&s, &code, &ignored);
+    return code;
 }
 
 int cove_container_run(const struct cove_create_opts *o, bool detach, bool keep, int *exit_code, struct cove_err *err) {
+    struct cove_run_opts ro = {.detach = detach, .keep = keep};
+    return cove_container_run_ex(o, &ro, exit_code, err);
+}
+
+int cove_container_run_ex(const struct cove_create_opts *o, const struct cove_run_opts *ro, int *exit_code,
+                          struct cove_err *err) {
+    bool detach = ro->detach, keep = ro->keep;
+    *exit_code = 0;
+    if (detach && ro->shim_path)
+        return cove_run_detached(o, ro, err);
     sigset_t set, old;
     forward_set(&set);
     /* blocked before clone so no signal is lost; the init unblocks them */
     sigprocmask(SIG_BLOCK, &set, &old);
     _cleanup_close_ int sigfd = signalfd(-1, &set, SFD_CLOEXEC);
 
+    /* without -d a terminal is relayed by cove itself (create_io.c) */
+    struct cove_create_opts oo = *o;
+    oo.foreground = !detach;
     struct create_ctx x;
-    int r = cove_create_begin(&x, o, err);
+    _cleanup_close_ int master = -1;
+    int r = cove_create_begin(&x, &oo, err);
+    if (r == 0 && x.console_parent >= 0)
+        r = cove_terminal_recv_master(x.console_parent, &master, err);
+    /* we are the init's parent: we record its exit for `cove wait` */
+    _cleanup_close_ int exit_fd = -1;
+    if (r == 0 && !detach)
+        r = cove_exitfile_create(x.store.dirfd, &exit_fd, err);
     if (r == 0)
         r = run_start(&x, err);
+    if (r == 0)
+        cove_create_poststart(&x);
     if (r < 0) {
         cove_create_abort(&x);
         cove_create_free(&x);
@@ -95,20 +101,9 @@ int cove_container_run(const struct cove_create_opts *o, bool detach, bool keep,
         *exit_code = 0;
         return 0;
     }
-    *exit_code = run_wait(pid, pidfd, sigfd);
+    *exit_code = master >= 0 ? cove_io_wait(pid, pidfd, sigfd, master) : run_wait(pid, pidfd, sigfd, o, ro);
     close(pidfd);
     sigprocmask(SIG_SETMASK, &old, NULL);
-    if (keep)
-        return 0;
-    struct cove_store st;
-    struct cove_state s;
-    enum cove_status status;
-    r = cove_ops_open(o->root, o->id, &st, &s, &status, err);
-    if (r < 0)
-        return r;
-    r = cove_ops_destroy(&st, &s, err);
-    cove_state_free(&s);
-    if (r < 0)
-        cove_store_close(&st);
-    return r;
+    /* --keep: exitCode + finished in state.json; else delete */
+    return cove_exit_record(o->root, o->id, *exit_code, !keep, exit_fd, err);
 }

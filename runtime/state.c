@@ -14,6 +14,7 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
+#include "runtime/cgops.h"
 #include "runtime/cleanup.h"
 #include "runtime/state.h"
 
@@ -86,7 +87,7 @@ static int mkdir_p(const char *path, mode_t mode) {
     return 0;
 }
 
-int cove_store_create(const char *root, const char *id, struct cove_store *st, struct cove_err *err) {
+static int store_create(const char *root, const char *id, struct cove_store *st, struct cove_err *err) {
     int r = cove_state_validate_id(id, err);
     if (r < 0)
         return r;
@@ -110,7 +111,7 @@ int cove_store_create(const char *root, const char *id, struct cove_store *st, s
     return store_lock(st, id, err);
 }
 
-int cove_store_open(const char *root, const char *id, struct cove_store *st, struct cove_err *err) {
+static int store_open(const char *root, const char *id, struct cove_store *st, struct cove_err *err) {
     int r = cove_state_validate_id(id, err);
     if (r < 0)
         return r;
@@ -124,6 +125,23 @@ int cove_store_open(const char *root, const char *id, struct cove_store *st, str
         return cove_err_sys(err, errno, "open %s", st->dir);
     }
     return store_lock(st, id, err);
+}
+
+/* On failure the store is closed: callers never free a half-made one. */
+int cove_store_create(const char *root, const char *id, struct cove_store *st, struct cove_err *err) {
+    *st = (struct cove_store){.dirfd = -1};
+    int r = store_create(root, id, st, err);
+    if (r < 0)
+        cove_store_close(st);
+    return r;
+}
+
+int cove_store_open(const char *root, const char *id, struct cove_store *st, struct cove_err *err) {
+    *st = (struct cove_store){.dirfd = -1};
+    int r = store_open(root, id, st, err);
+    if (r < 0)
+        cove_store_close(st);
+    return r;
 }
 
 static int rm_rf_at(int dirfd) {
@@ -221,6 +239,31 @@ static void gen_kv_str(yajl_gen g, const char *k, const char *v) {
         yajl_gen_null(g);
 }
 
+/* intelRdt groups and moved netDevices: written only when present, so
+ * state files stay as they were for containers without them. */
+static void state_gen_linux_extras(yajl_gen g, const struct cove_state *s) {
+    if (s->rdt_clos_dir) {
+        GEN_STR(g, "intelRdt");
+        yajl_gen_map_open(g);
+        gen_kv_str(g, "closDir", s->rdt_clos_dir);
+        GEN_STR(g, "closOwned");
+        yajl_gen_bool(g, s->rdt_clos_owned);
+        gen_kv_str(g, "monDir", s->rdt_mon_dir);
+        yajl_gen_map_close(g);
+    }
+    if (s->n_net_devices) {
+        GEN_STR(g, "netDevices");
+        yajl_gen_array_open(g);
+        for (size_t i = 0; i < s->n_net_devices; i++) {
+            yajl_gen_map_open(g);
+            gen_kv_str(g, "hostName", s->net_devices[i].host_name);
+            gen_kv_str(g, "name", s->net_devices[i].name);
+            yajl_gen_map_close(g);
+        }
+        yajl_gen_array_close(g);
+    }
+}
+
 int cove_state_to_json(const struct cove_state *s, char **json, size_t *len, struct cove_err *err) {
     yajl_gen g = yajl_gen_alloc(NULL);
     if (!g)
@@ -238,6 +281,8 @@ int cove_state_to_json(const struct cove_state *s, char **json, size_t *len, str
     gen_kv_str(g, "cgroupPath", s->cgroup_path);
     GEN_STR(g, "cgroupOwned");
     yajl_gen_bool(g, s->cgroup_owned);
+    if (s->overlay_mount)
+        gen_kv_str(g, "overlayMount", s->overlay_mount);
     if (s->has_exit) {
         GEN_STR(g, "exitCode");
         yajl_gen_integer(g, s->exit_code);
@@ -248,6 +293,7 @@ int cove_state_to_json(const struct cove_state *s, char **json, size_t *len, str
     for (size_t i = 0; i < s->n_annotations; i++)
         gen_kv_str(g, s->annotations[i].key, s->annotations[i].value);
     yajl_gen_map_close(g);
+    state_gen_linux_extras(g, s);
     yajl_gen_map_close(g);
     const unsigned char *buf;
     size_t blen;
@@ -287,6 +333,32 @@ static int get_int(yajl_val root, const char *key, long long *out, bool *present
     return 0;
 }
 
+static int state_parse_linux_extras(yajl_val root, struct cove_state *s, struct cove_err *err) {
+    const char *rdt[] = {"intelRdt", NULL};
+    yajl_val o = yajl_tree_get(root, rdt, yajl_t_object);
+    int r;
+    if (o) {
+        if ((r = dup_str(o, "closDir", &s->rdt_clos_dir, true, err)) < 0 ||
+            (r = dup_str(o, "monDir", &s->rdt_mon_dir, false, err)) < 0)
+            return cove_err_prefix(err, "intelRdt");
+        const char *owned[] = {"closOwned", NULL};
+        s->rdt_clos_owned = YAJL_IS_TRUE(yajl_tree_get(o, owned, yajl_t_any));
+    }
+    const char *nd[] = {"netDevices", NULL};
+    yajl_val a = yajl_tree_get(root, nd, yajl_t_array);
+    if (!a || !a->u.array.len)
+        return 0;
+    if (!(s->net_devices = calloc(a->u.array.len, sizeof(*s->net_devices))))
+        return cove_err_set(err, ENOMEM, "out of memory");
+    for (size_t i = 0; i < a->u.array.len; i++) {
+        struct cove_state_netdev *d = &s->net_devices[s->n_net_devices++];
+        if ((r = dup_str(a->u.array.values[i], "hostName", &d->host_name, true, err)) < 0 ||
+            (r = dup_str(a->u.array.values[i], "name", &d->name, true, err)) < 0)
+            return cove_err_prefix(err, "netDevices[%zu]", i);
+    }
+    return 0;
+}
+
 static int state_parse_tree(yajl_val root, struct cove_state *s, struct cove_err *err) {
     if (!YAJL_IS_OBJECT(root))
         return cove_err_set(err, EINVAL, "not an object");
@@ -297,6 +369,7 @@ static int state_parse_tree(yajl_val root, struct cove_state *s, struct cove_err
         (r = dup_str(root, "created", &s->created, true, err)) < 0 ||
         (r = dup_str(root, "owner", &s->owner, false, err)) < 0 ||
         (r = dup_str(root, "cgroupPath", &s->cgroup_path, false, err)) < 0 ||
+        (r = dup_str(root, "overlayMount", &s->overlay_mount, false, err)) < 0 ||
         (r = dup_str(root, "finished", &s->finished, false, err)) < 0)
         return r;
     long long v = 0;
@@ -332,11 +405,41 @@ static int state_parse_tree(yajl_val root, struct cove_state *s, struct cove_err
                 return cove_err_set(err, ENOMEM, "out of memory");
         }
     }
-    return 0;
+    return state_parse_linux_extras(root, s, err);
+}
+
+/* yajl_tree builds and frees its tree recursively: a corrupt state file of
+ * under STATE_MAX bytes nested ~500k deep overflowed the stack (found by
+ * tests/fuzz/fuzz_state.c). A state file is at most 3 levels deep; screen
+ * the nesting (outside strings) before handing it to yajl. */
+#define STATE_MAX_DEPTH 16
+
+static bool state_json_too_deep(const char *json, size_t len) {
+    unsigned depth = 0;
+    bool in_str = false;
+    for (size_t i = 0; i < len; i++) {
+        char ch = json[i];
+        if (in_str) {
+            if (ch == '\\')
+                i++;
+            else if (ch == '"')
+                in_str = false;
+        } else if (ch == '"') {
+            in_str = true;
+        } else if (ch == '{' || ch == '[') {
+            if (++depth > STATE_MAX_DEPTH)
+                return true;
+        } else if ((ch == '}' || ch == ']') && depth > 0) {
+            depth--;
+        }
+    }
+    return false;
 }
 
 int cove_state_from_json(const char *json, size_t len, struct cove_state *s, struct cove_err *err) {
     memset(s, 0, sizeof(*s));
+    if (state_json_too_deep(json, len))
+        return cove_err_set(err, EINVAL, "state file is corrupt: nested deeper than %d levels", STATE_MAX_DEPTH);
     /* yajl_tree needs a NUL-terminated buffer; embedded NULs are corrupt */
     if (memchr(json, '\0', len))
         return cove_err_set(err, EINVAL, "state file is corrupt: contains NUL bytes");
@@ -394,11 +497,19 @@ void cove_state_free(struct cove_state *s) {
     free(s->owner);
     free(s->cgroup_path);
     free(s->finished);
+    free(s->overlay_mount);
     for (size_t i = 0; i < s->n_annotations; i++) {
         free(s->annotations[i].key);
         free(s->annotations[i].value);
     }
     free(s->annotations);
+    free(s->rdt_clos_dir);
+    free(s->rdt_mon_dir);
+    for (size_t i = 0; i < s->n_net_devices; i++) {
+        free(s->net_devices[i].host_name);
+        free(s->net_devices[i].name);
+    }
+    free(s->net_devices);
     memset(s, 0, sizeof(*s));
 }
 
@@ -438,6 +549,9 @@ enum cove_status cove_state_status(const struct cove_store *st, const struct cov
     uint64_t start = cove_proc_start_time(s->pid, &zombie);
     if (start == 0 || start != s->pid_start || zombie)
         return COVE_STATUS_STOPPED;
+    /* paused: the freezer says so (runtime/cgops.c) */
+    if (cove_cgops_paused(s))
+        return COVE_STATUS_PAUSED;
     if (st && faccessat(st->dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
         return COVE_STATUS_CREATED;
     return COVE_STATUS_RUNNING;

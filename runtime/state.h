@@ -22,6 +22,9 @@
 /* copy of the creator's /proc/self/cgroup, kept when cgroupsPath is relative */
 #define COVE_CGROUP_OWN_FILE "cgroup.own"
 
+/* A linux.netDevices entry moved into the container: delete moves it back. */
+struct cove_state_netdev { char *host_name; char *name; };
+
 struct cove_state {
     char *id;
     char *bundle;            /* absolute */
@@ -36,6 +39,15 @@ struct cove_state {
     int exit_code;
     char *finished;          /* RFC 3339, when has_exit */
     struct cove_kv *annotations; size_t n_annotations;
+    /* linux.intelRdt (runtime/intelrdt.h): removed on delete; absent in
+     * older state files */
+    char *rdt_clos_dir;      /* NULL: none */
+    bool rdt_clos_owned;     /* created by cove (not a shared closID group) */
+    char *rdt_mon_dir;       /* NULL: no monitoring group */
+    struct cove_state_netdev *net_devices; size_t n_net_devices;
+    /* overlay mounted on rootfs at create (image/overlay.c), unmounted on
+     * delete; NULL: none */
+    char *overlay_mount;
 };
 
 enum cove_status {

@@ -12,6 +12,7 @@ struct cli_global {
     bool log_json;
     bool debug;
     bool systemd_cgroup;
+    const char *image_root;   /* --image-root (image store, default /var/lib/cove) */
 };
 
 extern struct cli_global g_cli;
@@ -36,5 +37,16 @@ int cmd_state(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_spec(int argc, char **argv);
 int cmd_features(int argc, char **argv);
+int cmd_wait(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_pause(int argc, char **argv);
+int cmd_resume(int argc, char **argv);
+int cmd_ps(int argc, char **argv);
+int cmd_update(int argc, char **argv);
+int cmd_events(int argc, char **argv);
+int cmd_image(int argc, char **argv);    /* cmd_image.c */
+int cmd_bundle(int argc, char **argv);   /* cmd_bundle.c */
+int cmd_sandbox(int argc, char **argv);  /* cmd_sandbox.c */
 
 #endif

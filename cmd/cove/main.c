@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "runtime/hooks.h"
 #include "runtime/state.h"
 #include "version.h"
 
@@ -79,6 +80,11 @@ int cli_fail(const struct cove_err *err) {
     return 1;
 }
 
+/* runtime/hooks.c reports poststart/poststop failures through this */
+static void log_warning(const char *msg) {
+    cli_log("warning", "%s", msg);
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...) {
     char msg[1024];
     va_list ap;
@@ -119,12 +125,23 @@ static const struct {
     {"create", cmd_create, "create a container"},
     {"start", cmd_start, "execute the user-defined process in a created container"},
     {"run", cmd_run, "create and run a container"},
+    {"exec", cmd_exec, "execute new process inside the container"},
     {"state", cmd_state, "output the state of a container"},
     {"list", cmd_list, "lists containers started by cove with the given root"},
     {"kill", cmd_kill, "kill sends the specified signal (default: SIGTERM) to the container's init process"},
     {"delete", cmd_delete, "delete any resources held by the container"},
     {"spec", cmd_spec, "create a new specification file"},
     {"features", cmd_features, "show the enabled features"},
+    {"image", cmd_image, "manage OCI images: import, ls, inspect, rm, gc"},
+    {"bundle", cmd_bundle, "write a bundle (config.json + overlay root) from an image"},
+    {"sandbox", cmd_sandbox, "run a command in a throw-away hardened container (CI jobs)"},
+    {"wait", cmd_wait, "wait until a container stops; print and exit with its exit code"},
+    {"logs", cmd_logs, "print the output of a detached container (-f: follow)"},
+    {"pause", cmd_pause, "pause suspends all processes inside the container"},
+    {"resume", cmd_resume, "resumes all processes that have been previously paused"},
+    {"ps", cmd_ps, "ps displays the processes running inside a container"},
+    {"update", cmd_update, "update container resource constraints"},
+    {"events", cmd_events, "display container events such as OOM notifications, cpu, memory, and IO usage statistics"},
 };
 
 static void usage(FILE *f) {
@@ -137,6 +154,7 @@ static void usage(FILE *f) {
     fprintf(f,
             "\nGlobal options:\n"
             "   --root DIR           root directory for container state (default: %s)\n"
+            "   --image-root DIR     image store (default: /var/lib/cove)\n"
             "   --log FILE           write log lines to FILE (default: stderr)\n"
             "   --log-format FORMAT  text or json (default: text)\n"
             "   --debug              log debug lines\n"
@@ -152,9 +170,11 @@ static void version(void) {
 }
 
 int main(int argc, char **argv) {
-    enum { O_ROOT = 256, O_LOG, O_LOG_FORMAT, O_DEBUG, O_SYSTEMD, O_ROOTLESS, O_CRIU };
+    cove_hooks_set_warn_fn(log_warning);
+    enum { O_ROOT = 256, O_IMAGE_ROOT, O_LOG, O_LOG_FORMAT, O_DEBUG, O_SYSTEMD, O_ROOTLESS, O_CRIU };
     static const struct option opts[] = {
         {"root", required_argument, NULL, O_ROOT},
+        {"image-root", required_argument, NULL, O_IMAGE_ROOT},
         {"log", required_argument, NULL, O_LOG},
         {"log-format", required_argument, NULL, O_LOG_FORMAT},
         {"debug", no_argument, NULL, O_DEBUG},
@@ -170,6 +190,7 @@ int main(int argc, char **argv) {
     while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
         switch (c) {
         case O_ROOT: g_cli.root = optarg; break;
+        case O_IMAGE_ROOT: g_cli.image_root = optarg; break;
         case O_LOG: g_cli.log_path = *optarg ? optarg : NULL; break;
         case O_LOG_FORMAT:
             if (strcmp(optarg, "json") == 0)

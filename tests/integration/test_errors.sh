@@ -66,8 +66,9 @@ t_empty_args_are_refused_naming_the_field() {
 
 t_unknown_namespace_type_is_refused_naming_the_field() {
     make_bundle b true
+    local i; i=$(cfg_get b '.linux.namespaces | length')
     cfg_set b '.linux.namespaces += [{type: "bogus"}]'
-    expect_refused ns b 'linux.namespaces[5]' bogus
+    expect_refused ns b "linux.namespaces[$i]" bogus
 }
 
 t_missing_bind_source_is_refused_naming_it() {

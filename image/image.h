@@ -1,0 +1,199 @@
+/* image/image.h — OCI images for cove: a content-addressed store, layer
+ * unpacking, overlay root filesystems, bundles made from images and the
+ * `cove sandbox` plan. Nothing here prints; every function returns 0 or
+ * -errno and fills a caller-owned struct cove_err (../shared/STYLE.md).
+ *
+ * Store layout under the image root (default /var/lib/cove, docs/image.md):
+ *   <root>/lock                     flock: exclusive for import/rm/gc,
+ *                                   shared while a bundle is being made
+ *   <root>/blobs/sha256/<hex>       manifests and image configs (verified)
+ *   <root>/layers/<hex>/            one unpacked layer per diff-id (the
+ *                                   sha256 of the uncompressed tar), shared
+ *                                   by every image that uses it; whiteouts
+ *                                   already in overlayfs form
+ *   <root>/images/<escaped name>    one small JSON record per image name
+ *   <root>/tmp/                     work dirs of imports in progress; a
+ *                                   layer appears under layers/ only by
+ *                                   rename() once completely unpacked
+ */
+#ifndef COVE_IMAGE_H
+#define COVE_IMAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "runtime/config.h"
+#include "runtime/err.h"
+
+#define COVE_IMAGE_DEFAULT_ROOT "/var/lib/cove"
+
+/* ---------------------------------------------------------------- digest */
+
+/* "sha256:<64 hex>" is the only algorithm accepted. */
+int cove_digest_validate(const char *digest, struct cove_err *err);
+
+struct cove_sha256;  /* opaque incremental hasher (EVP) */
+struct cove_sha256 *cove_sha256_new(void);
+void cove_sha256_update(struct cove_sha256 *h, const void *buf, size_t n);
+/* Writes "sha256:<hex>" (72 bytes with NUL) and frees h. */
+void cove_sha256_final(struct cove_sha256 *h, char out[80]);
+void cove_sha256_freep(struct cove_sha256 **h);
+/* Hash a whole file; *size gets its length. */
+int cove_sha256_file(int dirfd, const char *path, char out[80], uint64_t *size, struct cove_err *err);
+
+/* ---------------------------------------------------------------- unpack */
+
+struct cove_unpack_result {
+    char diff_id[80];          /* sha256 of the uncompressed stream */
+    char blob_digest[80];      /* sha256 of the bytes read from the fd */
+    uint64_t blob_size;
+    uint64_t entries;
+};
+
+/* Unpack one layer (tar; gzip, zstd, xz or uncompressed — detected) read
+ * from blob_fd into the directory layer_dirfd. Every entry is created by fd
+ * under layer_dirfd (openat2 RESOLVE_BENEATH): absolute names, "..",
+ * writes through symlinks and hardlinks leaving the directory are refused
+ * with EXDEV/EINVAL and nothing outside is touched. Whiteouts become
+ * overlayfs whiteouts (.wh.NAME → 0:0 char device NAME, .wh..wh..opq →
+ * trusted.overlay.opaque=y on the directory). trusted.overlay.* xattrs in
+ * the tar itself are dropped (they would steer overlayfs). Owners, modes,
+ * xattrs, hardlinks, devices and timestamps are preserved. The caller
+ * verifies res->blob_digest / diff_id against what it expected. */
+int cove_layer_unpack(int blob_fd, int layer_dirfd, struct cove_unpack_result *res, struct cove_err *err);
+
+/* ---------------------------------------------------------------- store */
+
+struct cove_image_store {
+    char *root;
+    int rootfd;    /* O_DIRECTORY */
+    int lockfd;    /* flock'ed <root>/lock */
+};
+
+/* Open (creating the layout when missing) and lock the store. */
+int cove_image_store_open(const char *root, bool exclusive, struct cove_image_store *s, struct cove_err *err);
+void cove_image_store_close(struct cove_image_store *s);
+
+struct cove_image {
+    char *name;
+    char *manifest_digest;     /* "" for docker-archive imports */
+    char *config_digest;
+    char **diff_ids;           /* bottom layer first */
+    size_t n_layers;
+    char *created;             /* import time, RFC 3339 */
+};
+void cove_image_free(struct cove_image *img);
+
+/* Load one image record by name (or by a config-digest prefix of at least
+ * 12 hex digits). ENOENT: `image "x" does not exist`. */
+int cove_image_get(struct cove_image_store *s, const char *ref, struct cove_image *img, struct cove_err *err);
+int cove_image_list(struct cove_image_store *s, struct cove_image **imgs, size_t *n, struct cove_err *err);
+int cove_image_put(struct cove_image_store *s, const struct cove_image *img, struct cove_err *err);
+int cove_image_remove(struct cove_image_store *s, const char *ref, struct cove_err *err);
+/* Remove layers and blobs no image refers to, and stale tmp/ entries.
+ * *removed counts the layers removed. */
+int cove_image_gc(struct cove_image_store *s, size_t *removed, struct cove_err *err);
+/* Absolute path of a layer dir: <root>/layers/<hex>. */
+int cove_image_layer_path(const struct cove_image_store *s, const char *diff_id, char **path, struct cove_err *err);
+/* Read a verified blob (manifest/config) from the store. */
+int cove_image_blob_read(struct cove_image_store *s, const char *digest, char **data, size_t *len, struct cove_err *err);
+
+/* Names are [A-Za-z0-9._:/@-], 1..255 bytes, not starting with '.' or '-'. */
+int cove_image_validate_name(const char *name, struct cove_err *err);
+
+/* ---------------------------------------------------------------- import */
+
+struct cove_import_opts {
+    const char *source;        /* oci layout dir, oci-archive or docker-archive tar */
+    const char *name;          /* --name (NULL: from the source's ref name / RepoTags) */
+    const char *platform;      /* "os/arch[/variant]" (NULL: linux/<host arch>) */
+};
+
+/* Import; on any failure (digest or size mismatch, hostile layer, ...)
+ * nothing new is left in the store. *name_out gets the stored name. */
+int cove_image_import(struct cove_image_store *s, const struct cove_import_opts *o, char **name_out,
+                      struct cove_err *err);
+
+/* ---------------------------------------------------------------- overlay */
+
+/* Mount an overlay at target: lowers[0] is the TOP layer. upper/work may be
+ * NULL together (read-only overlay, needs at least 2 lowers). Uses the new
+ * mount API with "lowerdir+" (Linux 6.8+) so the number of layers is not
+ * bounded by the one-page mount option limit; older kernels get mount(2)
+ * with the layer dirs named relative to a common parent. */
+int cove_overlay_mount(const char *const *lowers, size_t n, const char *upper, const char *work,
+                       const char *target, struct cove_err *err);
+
+/* ---------------------------------------------------------------- bundle */
+
+/* Annotations a bundle made from an image carries; create mounts the
+ * overlay from them (runtime/create.c → cove_overlay_setup). */
+#define COVE_ANN_OVERLAY_LOWERS "dev.cove.overlay.lowers"   /* ':'-joined, top first */
+#define COVE_ANN_OVERLAY "dev.cove.overlay"                 /* "true": overlay over root.path */
+
+struct cove_bind {
+    char *src, *dst;
+    bool rw;
+};
+
+/* Everything a config.json is made of, in one plan (bundle + sandbox). */
+struct cove_bundle_plan {
+    char **args;               /* NULL-terminated */
+    char **env;                /* NULL-terminated, "K=V" */
+    char *cwd;
+    uid_t uid; gid_t gid;
+    gid_t *additional_gids; size_t n_additional_gids;
+    char *hostname;
+    bool network_host;         /* no network namespace */
+    bool root_readonly;
+    int64_t memory;            /* bytes, 0: unset */
+    int64_t cpu_quota; uint64_t cpu_period; /* 0: unset */
+    int64_t pids;              /* 0: unset */
+    char *cgroups_path;        /* NULL: unset */
+    struct cove_bind *binds; size_t n_binds;
+    struct cove_kv *annotations; size_t n_annotations;
+    struct cove_seccomp *seccomp;  /* owned; NULL: no linux.seccomp */
+};
+void cove_bundle_plan_free(struct cove_bundle_plan *p);
+
+/* Fill plan from an image config blob (JSON): Entrypoint+Cmd, Env,
+ * WorkingDir, User (numeric, or names looked up in the image's
+ * /etc/passwd and /etc/group through rootfs_lookup_dirs, top first, may
+ * be NULL), Labels → annotations. ExposedPorts/Volumes are ignored. */
+int cove_bundle_plan_from_image_config(const char *json, size_t len, const char *const *lookup_dirs, size_t n_dirs,
+                                       struct cove_bundle_plan *p, struct cove_err *err);
+/* "UID[:GID]" or "NAME[:GROUP]" resolved in the layers (top first). */
+int cove_bundle_resolve_user(const char *user, const char *const *dirs, size_t n, uid_t *uid, gid_t *gid,
+                             struct cove_err *err);
+/* The config.json text. */
+int cove_bundle_config_json(const struct cove_bundle_plan *p, char **json, size_t *len, struct cove_err *err);
+
+/* `cove bundle --image REF DIR`: DIR/config.json + empty DIR/rootfs; the
+ * config carries COVE_ANN_OVERLAY_LOWERS. With args non-NULL they replace
+ * the image's Entrypoint/Cmd. */
+int cove_bundle_from_image(struct cove_image_store *s, const char *ref, const char *dir, char *const *args,
+                           struct cove_err *err);
+/* Add COVE_ANN_OVERLAY_LOWERS (lowers: NULL-terminated, top first). */
+int cove_bundle_plan_overlay(struct cove_bundle_plan *p, char **lowers, struct cove_err *err);
+/* Plan only (for sandbox): lowers are returned top first. */
+int cove_bundle_plan_image(struct cove_image_store *s, const char *ref, struct cove_bundle_plan *p, char ***lowers,
+                           struct cove_err *err);
+
+/* ---------------------------------------------------------------- create hook */
+
+/* Called by create after the state dir exists and before the clone: when
+ * the config asks for it (annotations) or force_overlay (`run --overlay`),
+ * mount an overlay at rootfs with upper/work in <state_dir>/overlay.
+ * *mounted is set to a strdup of the target (recorded in state.json) or
+ * NULL when no overlay was asked for. */
+int cove_overlay_setup(const char *rootfs, const char *state_dir, const struct cove_kv *ann, size_t n_ann,
+                       bool force_overlay, char **mounted, struct cove_err *err);
+/* Undo: lazy-unmount target (ENOENT/EINVAL — not mounted — are fine). */
+int cove_overlay_teardown(const char *target, struct cove_err *err);
+/* The same for a create that crashed before state.json: setup also records
+ * the target in <state dir>/overlay/target; no file, nothing to do. */
+int cove_overlay_teardown_recorded(int state_dirfd, struct cove_err *err);
+
+#endif

@@ -1,0 +1,225 @@
+/* runtime/cgops.c — pause, resume, ps, update, stats and events: the
+ * commands that act on an existing container's cgroup (see cgops.h). Each
+ * command holds the container's lock while it acts; `events` takes it only
+ * to read the state and then streams without it. */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runtime/cgops.h"
+#include "runtime/cleanup.h"
+#include "runtime/lifecycle.h"
+#include "runtime/ops.h"
+
+#define CGROUP_ROOT "/sys/fs/cgroup"
+
+/* Detect the host and open the cgroup recorded in s. */
+static int cg_open(const struct cove_state *s, struct cove_cgroup_host *host, struct cove_cgroup *cg,
+                   struct cove_err *err) {
+    memset(host, 0, sizeof(*host));
+    memset(cg, 0, sizeof(*cg));
+    cg->v2_fd = -1;
+    if (!s->cgroup_path)
+        return cove_err_set(err, ENOENT, "container %s has no cgroup", s->id);
+    int r = cove_cgroup_host_detect(CGROUP_ROOT, host, err);
+    if (r < 0)
+        return r;
+    r = cove_cgroup_open(host, s->cgroup_path, cg, err);
+    if (r < 0)
+        cove_cgroup_host_free(host);
+    return r;
+}
+
+static void cg_close(struct cove_cgroup_host *host, struct cove_cgroup *cg) {
+    cove_cgroup_free(cg);
+    cove_cgroup_host_free(host);
+}
+
+bool cove_cgops_paused(const struct cove_state *s) {
+    if (!s->cgroup_path)
+        return false;
+    struct cove_cgroup_host host;
+    struct cove_cgroup cg;
+    struct cove_err err = { 0 };
+    if (cg_open(s, &host, &cg, &err) < 0)
+        return false;
+    bool frozen = false;
+    if (cove_cgroup_frozen(&cg, &frozen, &err) < 0)
+        frozen = false;
+    cg_close(&host, &cg);
+    return frozen;
+}
+
+void cove_cgops_thaw(const struct cove_state *s) {
+    if (!s->cgroup_path)
+        return;
+    struct cove_cgroup_host host;
+    struct cove_cgroup cg;
+    struct cove_err err = { 0 };
+    if (cg_open(s, &host, &cg, &err) < 0)
+        return;
+    bool frozen = false;
+    if (cove_cgroup_frozen(&cg, &frozen, &err) == 0 && frozen)
+        cove_cgroup_freeze(&cg, false, &err);
+    cg_close(&host, &cg);
+}
+
+/* The one shape every locked operation shares: open+lock, load, derive the
+ * status, check it, open the cgroup, act, release. */
+enum cg_check { CHECK_PAUSE, CHECK_RESUME, CHECK_LIVE };
+typedef int (*cg_action)(const struct cove_cgroup_host *host, const struct cove_cgroup *cg, void *arg,
+                         struct cove_err *err);
+
+static int with_cgroup(const char *root, const char *id, enum cg_check check, cg_action act, void *arg,
+                       struct cove_err *err) {
+    struct cove_store st;
+    struct cove_state s;
+    enum cove_status status;
+    int r = cove_ops_open(root, id, &st, &s, &status, err);
+    if (r < 0)
+        return r;
+    switch (check) {
+    case CHECK_PAUSE: r = cove_check_pause(id, status, err); break;
+    case CHECK_RESUME: r = cove_check_resume(id, status, err); break;
+    case CHECK_LIVE: r = cove_check_kill(id, status, err); break;  /* created, running or paused */
+    }
+    if (r == 0) {
+        struct cove_cgroup_host host;
+        struct cove_cgroup cg;
+        if ((r = cg_open(&s, &host, &cg, err)) == 0) {
+            r = act(&host, &cg, arg, err);
+            cg_close(&host, &cg);
+        }
+    }
+    cove_state_free(&s);
+    cove_store_close(&st);
+    return r;
+}
+
+static int act_freeze(const struct cove_cgroup_host *host, const struct cove_cgroup *cg, void *arg,
+                      struct cove_err *err) {
+    (void)host;
+    return cove_cgroup_freeze(cg, *(bool *)arg, err);
+}
+
+int cove_container_pause(const char *root, const char *id, struct cove_err *err) {
+    bool frozen = true;
+    return with_cgroup(root, id, CHECK_PAUSE, act_freeze, &frozen, err);
+}
+
+int cove_container_resume(const char *root, const char *id, struct cove_err *err) {
+    bool frozen = false;
+    return with_cgroup(root, id, CHECK_RESUME, act_freeze, &frozen, err);
+}
+
+struct pids_arg { pid_t **pids; size_t *n; };
+
+static int act_pids(const struct cove_cgroup_host *host, const struct cove_cgroup *cg, void *arg,
+                    struct cove_err *err) {
+    (void)host;
+    struct pids_arg *a = arg;
+    return cove_cgroup_pids(cg, a->pids, a->n, err);
+}
+
+int cove_container_pids(const char *root, const char *id, pid_t **pids, size_t *n, struct cove_err *err) {
+    struct pids_arg a = { pids, n };
+    *pids = NULL;
+    *n = 0;
+    return with_cgroup(root, id, CHECK_LIVE, act_pids, &a, err);
+}
+
+static int act_update(const struct cove_cgroup_host *host, const struct cove_cgroup *cg, void *arg,
+                      struct cove_err *err) {
+    const struct cove_resources *res = arg;
+    int r = cove_cgroup_validate(host, res, err);
+    if (r == 0)
+        r = cove_cgroup_apply(cg, res, err);
+    return r;
+}
+
+int cove_container_update(const char *root, const char *id, const struct cove_resources *res, struct cove_err *err) {
+    return with_cgroup(root, id, CHECK_LIVE, act_update, (void *)res, err);
+}
+
+static int act_stats(const struct cove_cgroup_host *host, const struct cove_cgroup *cg, void *arg,
+                     struct cove_err *err) {
+    (void)host;
+    return cove_cgroup_stats(cg, arg, err);
+}
+
+int cove_container_stats(const char *root, const char *id, struct cove_cgroup_stats *st, struct cove_err *err) {
+    memset(st, 0, sizeof(*st));
+    return with_cgroup(root, id, CHECK_LIVE, act_stats, st, err);
+}
+
+/* ---------------------------------------------------------------- events */
+
+int cove_events_open(const char *root, const char *id, struct cove_events_watch *w, struct cove_err *err) {
+    memset(w, 0, sizeof(*w));
+    w->pidfd = w->oomfd = -1;
+    w->cg.v2_fd = -1;
+    struct cove_store st;
+    struct cove_state s;
+    enum cove_status status;
+    int r = cove_ops_open(root, id, &st, &s, &status, err);
+    if (r < 0)
+        return r;
+    if ((r = cove_check_kill(id, status, err)) == 0 && (r = cg_open(&s, &w->host, &w->cg, err)) == 0) {
+        w->pidfd = cove_ops_init_pidfd(&s, err);
+        if (w->pidfd < 0)
+            r = w->pidfd;
+    }
+    cove_state_free(&s);
+    cove_store_close(&st);
+    if (r < 0) {
+        cove_events_close(w);
+        return r;
+    }
+    /* No memory controller: no OOM events, stats and exit still work. */
+    struct cove_err ignored = { 0 };
+    if (cove_cgroup_oom_watch(&w->cg, &w->oomfd, &ignored) < 0)
+        w->oomfd = -1;
+    else
+        cove_cgroup_oom_count(&w->cg, &w->oom_last, &ignored);
+    return 0;
+}
+
+int cove_events_wait(struct cove_events_watch *w, int timeout_ms, enum cove_event *ev, struct cove_err *err) {
+    struct pollfd p[2] = { { .fd = w->pidfd, .events = POLLIN }, { .fd = w->oomfd, .events = POLLIN } };
+    *ev = COVE_EVENT_TIMEOUT;
+    int n = poll(p, w->oomfd >= 0 ? 2 : 1, timeout_ms);
+    if (n < 0)
+        return errno == EINTR ? 0 : cove_err_sys(err, errno, "poll");
+    bool exited = p[0].revents & (POLLIN | POLLHUP);
+    /* OOM first: the kill that ends the init is reported before the exit
+     * (on exit, check the counter even if the notification is not in yet). */
+    if (w->oomfd >= 0 && ((p[1].revents & POLLIN) || exited)) {
+        bool fired = false;
+        int r = cove_cgroup_oom_check(&w->cg, w->oomfd, &w->oom_last, &fired, err);
+        if (r < 0)
+            return r;
+        if (fired) {
+            *ev = COVE_EVENT_OOM;
+            return 0;
+        }
+    }
+    if (exited)
+        *ev = COVE_EVENT_EXIT;
+    return 0;
+}
+
+int cove_events_stats(const struct cove_events_watch *w, struct cove_cgroup_stats *st, struct cove_err *err) {
+    return cove_cgroup_stats(&w->cg, st, err);
+}
+
+void cove_events_close(struct cove_events_watch *w) {
+    if (w->pidfd >= 0)
+        close(w->pidfd);
+    if (w->oomfd >= 0)
+        close(w->oomfd);
+    w->pidfd = w->oomfd = -1;
+    cove_cgroup_free(&w->cg);
+    cove_cgroup_host_free(&w->host);
+}

@@ -1,0 +1,168 @@
+#!/bin/bash
+# Images: import (OCI layout, oci-archive, docker-archive, index platform
+# selection), hostile layers refused with nothing left, layer contents in a
+# container, image ls/inspect/rm/gc, `cove bundle --image` + run with the
+# overlay gone after delete, `run --overlay`.
+. "$(dirname "$0")/lib.sh"
+
+command -v python3 >/dev/null || skip "python3 not installed (scripts/setup)"
+IMGS="$TEST_TMP/imgs"
+python3 "$(dirname "$0")/make_oci_image.py" "$IMGS" >/dev/null || { echo "FAIL: make_oci_image.py" >&2; exit 1; }
+
+# img ARGS... — cove with this case's image store
+img() { cove --image-root "$TEST_TMP/store" "$@"; }
+layers_in_store() { ls -A "$TEST_TMP/store/layers" 2>/dev/null | wc -l; }
+
+t_imports_oci_layout_oci_archive_and_docker_archive() {
+    assert_ok img image import "$IMGS/layout"
+    assert_eq test:latest "$OUT" "name from the index's ref annotation"
+    assert_ok img image import --name from-archive "$IMGS/oci-archive.tar"
+    assert_eq from-archive "$OUT"
+    assert_ok img image import "$IMGS/docker-archive.tar"
+    assert_eq docker-test:latest "$OUT" "name from RepoTags"
+    assert_ok img image ls
+    assert_contains "$OUT" test:latest
+    assert_contains "$OUT" from-archive
+    assert_contains "$OUT" docker-test:latest
+    assert_eq 3 "$(layers_in_store)" "layers are shared by content (diff-id)"
+    assert_eq "" "$(ls -A "$TEST_TMP/store/tmp")" "no import work dirs left"
+}
+
+t_index_platform_selection() {
+    assert_ok img image import --name amd "$IMGS/index-multi"
+    assert_ok img image inspect amd
+    assert_eq amd64 "$(jq -r .config.architecture <<<"$OUT")"
+    assert_ok img image import --name arm --platform linux/arm64 "$IMGS/index-multi"
+    assert_ok img image inspect arm
+    assert_eq arm64 "$(jq -r .config.architecture <<<"$OUT")"
+    assert_exit 1 img image import --name s390 --platform linux/s390x "$IMGS/index-multi"
+    assert_contains "$ERR" "no manifest for platform linux/s390x"
+}
+
+t_hostile_layers_are_rejected_with_nothing_left() {
+    local kind
+    for kind in traversal absolute symlink hardlink baddigest truncated; do
+        assert_exit 1 img image import "$IMGS/hostile-$kind"
+        note "$kind: $ERR"
+        assert_eq "" "$(ls -A "$IMGS/outside")" "$kind: nothing written outside"
+        assert_eq 0 "$(layers_in_store)" "$kind: no layer left"
+        assert_eq "" "$(find "$TEST_TMP/store/tmp" "$TEST_TMP/store/images" -mindepth 1)" "$kind: no temp dir or record left"
+    done
+    [ ! -e "$TEST_TMP/store/passwd" ] && [ ! -e /traversal ] || fail "hardlink/traversal target created"
+}
+
+t_layer_contents_whiteouts_opaque_hardlinks_devices_symlinks() {
+    assert_ok img image import "$IMGS/layout"
+    assert_ok img bundle --image test:latest "$TEST_TMP/b" -- sh -c '
+        test ! -e /victim && echo whiteout-ok
+        echo olddir: $(ls /olddir)
+        echo links: $(stat -c %h /data/h1) $(readlink /data/link) $(cat /data/h2)
+        echo dev: $(stat -c %F-%t-%T /dev-null-copy)
+        test -p /a-fifo && echo fifo-ok
+        echo suid: $(stat -c %a /suid)
+        echo owner: $(stat -c %u:%g /data/h1)
+        echo mtime: $(stat -c %Y /etc/layer3)
+        echo user: $(id -u):$(id -g) cwd: $(pwd) foo: $FOO'
+    cfg_set b ".linux.cgroupsPath = \"$CG_PARENT/contents\""
+    ctr_run contents b
+    assert_eq 0 "$RC" "run (stderr: $ERR)"
+    assert_contains "$OUT" whiteout-ok
+    assert_contains "$OUT" "olddir: c" "opaque dir hides the lower layer's a and b"
+    assert_contains "$OUT" "links: 2 h1 hard"
+    assert_contains "$OUT" "dev: character special file-1-3"
+    assert_contains "$OUT" fifo-ok
+    assert_contains "$OUT" "suid: 4755"
+    assert_contains "$OUT" "owner: 1234:1234"
+    assert_contains "$OUT" "mtime: 978307200"
+    assert_contains "$OUT" "user: 1234:1234 cwd: /tmp foo: bar" "User/WorkingDir/Env from the image config"
+}
+
+t_bundle_then_run_and_overlay_gone_after_delete() {
+    assert_ok img image import "$IMGS/layout"
+    assert_ok img bundle --image test:latest "$TEST_TMP/b"
+    assert_eq yes "$(cfg_get b '.annotations["org.example.label"]')" "Labels become annotations"
+    assert_eq "/bin/sh" "$(cfg_get b '.process.args[0]')"
+    cfg_set b ".linux.cgroupsPath = \"$CG_PARENT/ovl\" | .process.user = {uid: 0, gid: 0}
+               | .process.args = [\"sh\", \"-c\", \"echo scratch > /tmp/new; cat /tmp/new\"]"
+    local id; id=$(cid ovl)
+    run_capture cove create --bundle "$TEST_TMP/b" "$id"
+    assert_eq 0 "$RC" "create (stderr: $ERR)"
+    assert_eq "$TEST_TMP/b/rootfs" "$(jq -r .overlayMount "$ROOT/$id/state.json")" "state.json records the overlay"
+    assert_contains "$(_mounts_in_tmp)" "$TEST_TMP/b/rootfs" "overlay mounted at create"
+    assert_ok cove start "$id"
+    wait_status ovl stopped
+    assert_ok cove delete "$id"
+    assert_eq "" "$(_mounts_in_tmp)" "overlay unmounted by delete"
+    assert_eq "" "$(ls -A "$TEST_TMP/b/rootfs")" "bundle rootfs is an empty mount point again"
+    [ -z "$(find "$TEST_TMP/store/layers" -name new)" ] || fail "a container write reached a layer"
+    # run (create+start+wait+delete) in one go
+    ctr_run ovl2 b
+    assert_eq 0 "$RC" "run (stderr: $ERR)"
+    assert_eq scratch "$OUT"
+    assert_nothing_left
+}
+
+t_failed_create_leaves_no_overlay() {
+    assert_ok img image import "$IMGS/layout"
+    assert_ok img bundle --image test:latest "$TEST_TMP/b" -- /no/such/binary
+    cfg_set b ".linux.cgroupsPath = \"$CG_PARENT/fail\""
+    ctr_run fail b
+    assert_ne 0 "$RC" "run of a missing binary"
+    assert_nothing_left
+}
+
+t_image_removed_then_bundle_fails_cleanly() {
+    assert_ok img image import "$IMGS/layout"
+    assert_ok img bundle --image test:latest "$TEST_TMP/b"
+    cfg_set b ".linux.cgroupsPath = \"$CG_PARENT/gone\""
+    assert_ok img image rm test:latest
+    assert_ok img image gc
+    ctr_run gone b
+    assert_ne 0 "$RC"
+    assert_contains "$ERR" "image removed?"
+    assert_nothing_left
+}
+
+t_image_ls_inspect_rm_gc() {
+    assert_ok img image import "$IMGS/layout"
+    assert_ok img image import "$IMGS/docker-archive.tar"
+    assert_ok img image inspect test:latest
+    assert_eq test:latest "$(jq -r .name <<<"$OUT")"
+    assert_eq 3 "$(jq '.layers | length' <<<"$OUT")"
+    assert_eq '["/bin/sh","-c"]' "$(jq -c .config.config.Entrypoint <<<"$OUT")"
+    local id; id=$(jq -r .config_digest <<<"$OUT" | cut -c8-19)
+    assert_ok img image inspect "$id"
+    assert_exit 1 img image inspect nosuch:image
+    assert_contains "$ERR" 'image "nosuch:image" does not exist'
+    assert_ok img image rm test:latest
+    assert_ok img image gc
+    assert_contains "$OUT" "removed 0 layer(s)" "docker-test still uses the layers"
+    assert_ok img image rm docker-test:latest
+    assert_ok img image gc
+    assert_contains "$OUT" "removed 3 layer(s)"
+    assert_eq 0 "$(layers_in_store)"
+    assert_eq "" "$(ls -A "$TEST_TMP/store/blobs/sha256")" "blobs collected too"
+}
+
+t_concurrent_imports_are_serialized() {
+    local p1 p2 rc1=0 rc2=0
+    img image import --name c1 "$IMGS/layout" >/dev/null 2>&1 & p1=$!
+    img image import --name c2 "$IMGS/oci-archive.tar" >/dev/null 2>&1 & p2=$!
+    wait $p1 || rc1=$?
+    wait $p2 || rc2=$?
+    assert_eq "0 0" "$rc1 $rc2" "both imports succeed"
+    assert_eq 3 "$(layers_in_store)"
+}
+
+t_run_overlay_keeps_the_bundle_pristine() {
+    make_bundle b sh -c 'echo hi > /written; rm /bin/true; ls /written'
+    cfg_set b '.root.readonly = false'
+    ctr_run ro b --overlay
+    assert_eq 0 "$RC" "run --overlay (stderr: $ERR)"
+    assert_eq /written "$OUT"
+    [ ! -e "$TEST_TMP/b/rootfs/written" ] || fail "write reached the bundle"
+    [ -L "$TEST_TMP/b/rootfs/bin/true" ] || fail "delete reached the bundle"
+    assert_nothing_left
+}
+
+run_cases
