@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,4 +128,22 @@ void cgfs_sleep_ms(unsigned ms) {
     struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
     while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
         ;
+}
+
+int cgfs_write_cpuset(const char *dir, const struct cove_cpu *c, struct cove_err *err) {
+    int r;
+    if (c->cpus && (r = cgfs_write(dir, "cpuset.cpus", c->cpus, err)) < 0)
+        return r;
+    if (c->mems && (r = cgfs_write(dir, "cpuset.mems", c->mems, err)) < 0)
+        return r;
+    return 0;
+}
+
+int cgfs_write_rdma(const char *dir, const struct cove_rdma *x, struct cove_err *err) {
+    char h[40] = "", o[40] = "";
+    if (x->hca_handles.set)
+        snprintf(h, sizeof(h), " hca_handle=%" PRIu64, x->hca_handles.v);
+    if (x->hca_objects.set)
+        snprintf(o, sizeof(o), " hca_object=%" PRIu64, x->hca_objects.v);
+    return cgfs_writef(err, dir, "rdma.max", "%s%s%s", x->device, h, o);
 }

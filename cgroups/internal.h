@@ -26,6 +26,10 @@ int cgfs_parse_pids(const char *buf, pid_t **pids, size_t *n, struct cove_err *e
 int cgfs_read_pids(const char *dir, pid_t **pids, size_t *n, struct cove_err *err);
 /* Sleep ms milliseconds (bounded waits in freeze/destroy only). */
 void cgfs_sleep_ms(unsigned ms);
+/* Values v1 and v2 spell alike: cpuset.cpus/cpuset.mems (the unset ones
+ * left alone) and one rdma.max line ("<dev>[ hca_handle=N][ hca_object=N]"). */
+int cgfs_write_cpuset(const char *dir, const struct cove_cpu *c, struct cove_err *err);
+int cgfs_write_rdma(const char *dir, const struct cove_rdma *x, struct cove_err *err);
 
 /* ---------------------------------------------------------------- leaves */
 /* The leaf of cg in the v1 hierarchy that carries controller ctrl

@@ -33,6 +33,15 @@ static int read_opt(const char *dir, const char *file, char **out, struct cove_e
     return cgfs_read(dir, file, out, err);
 }
 
+/* read_opt for callers that treat an absent file as nothing to report:
+ * 1 with *out filled, 0 when absent, -errno on error. */
+static int read_present(const char *dir, const char *file, char **out, struct cove_err *err) {
+    int r = read_opt(dir, file, out, err);
+    if (r == -ENOENT)
+        return 0;
+    return r < 0 ? r : 1;
+}
+
 static int parse_u64(const char *s, uint64_t *v) {
     while (*s == ' ')
         s++;
@@ -56,10 +65,8 @@ static int parse_u64(const char *s, uint64_t *v) {
 /* A one-number file ("max" -> UINT64_MAX). Absent: *v untouched, 0. */
 static int read_u64(const char *dir, const char *file, uint64_t *v, struct cove_err *err) {
     _cleanup_free_ char *buf = NULL;
-    int r = read_opt(dir, file, &buf, err);
-    if (r == -ENOENT)
-        return 0;
-    if (r < 0)
+    int r = read_present(dir, file, &buf, err);
+    if (r <= 0)
         return r;
     if (parse_u64(buf, v) < 0)
         return cove_err_set(err, EINVAL, "%s/%s: not a number: \"%.40s\"", dir, file, buf);
@@ -78,10 +85,8 @@ static uint64_t kv_get(const char *buf, const char *key) {
 
 static int read_kv(const char *dir, const char *file, const char *key, uint64_t *v, struct cove_err *err) {
     _cleanup_free_ char *buf = NULL;
-    int r = read_opt(dir, file, &buf, err);
-    if (r == -ENOENT)
-        return 0;
-    if (r < 0)
+    int r = read_present(dir, file, &buf, err);
+    if (r <= 0)
         return r;
     *v = kv_get(buf, key);
     return 0;
@@ -113,10 +118,8 @@ static int parse_raw(const char *buf, struct cove_cg_kv **out, size_t *n) {
 
 static int read_raw(const char *dir, const char *file, struct cove_cgroup_stats *st, struct cove_err *err) {
     _cleanup_free_ char *buf = NULL;
-    int r = read_opt(dir, file, &buf, err);
-    if (r == -ENOENT)
-        return 0;
-    if (r < 0)
+    int r = read_present(dir, file, &buf, err);
+    if (r <= 0)
         return r;
     if (parse_raw(buf, &st->memory.raw, &st->memory.n_raw) < 0)
         return cove_err_set(err, ENOMEM, "%s/%s: out of memory", dir, file);
@@ -145,10 +148,8 @@ static int push_blkio(struct cove_cg_blkio_entry **arr, size_t *n, struct cove_c
 static int v1_blkio_file(const char *dir, const char *file, struct cove_cg_blkio_entry **arr, size_t *n,
                          struct cove_err *err) {
     _cleanup_free_ char *buf = NULL;
-    int r = read_opt(dir, file, &buf, err);
-    if (r == -ENOENT)
-        return 0;
-    if (r < 0)
+    int r = read_present(dir, file, &buf, err);
+    if (r <= 0)
         return r;
     for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
         struct cove_cg_blkio_entry e = { 0 };
@@ -267,21 +268,36 @@ static int hugetlb_sizes(const char *d, const char *suffix, struct cove_cgroup_s
     return 0;
 }
 
-static int v1_hugetlb(const char *d, struct cove_cgroup_stats *st, struct cove_err *err) {
-    int r = hugetlb_sizes(d, ".usage_in_bytes", st, err);
+/* The per-page-size files of one hierarchy: hugetlb.<size><suffix>. max is
+ * NULL where the hierarchy has none; failcnt_key names the line of a
+ * "key value" failcnt file, NULL for a one-number one. */
+struct hugetlb_files {
+    const char *usage, *max, *failcnt, *failcnt_key;
+};
+
+static int hugetlb_read(const char *d, const struct hugetlb_files *f, struct cove_cgroup_stats *st,
+                        struct cove_err *err) {
+    int r = hugetlb_sizes(d, f->usage, st, err);
     for (size_t i = 0; r == 0 && i < st->n_hugetlb; i++) {
         struct cove_cg_hugetlb *h = &st->hugetlb[i];
-        char f[64];
-        snprintf(f, sizeof(f), "hugetlb.%s.usage_in_bytes", h->page_size);
-        if ((r = read_u64(d, f, &h->usage, err)) < 0)
+        char p[64];
+        snprintf(p, sizeof(p), "hugetlb.%s%s", h->page_size, f->usage);
+        if ((r = read_u64(d, p, &h->usage, err)) < 0)
             break;
-        snprintf(f, sizeof(f), "hugetlb.%s.max_usage_in_bytes", h->page_size);
-        if ((r = read_u64(d, f, &h->max, err)) < 0)
-            break;
-        snprintf(f, sizeof(f), "hugetlb.%s.failcnt", h->page_size);
-        r = read_u64(d, f, &h->failcnt, err);
+        if (f->max) {
+            snprintf(p, sizeof(p), "hugetlb.%s%s", h->page_size, f->max);
+            if ((r = read_u64(d, p, &h->max, err)) < 0)
+                break;
+        }
+        snprintf(p, sizeof(p), "hugetlb.%s%s", h->page_size, f->failcnt);
+        r = f->failcnt_key ? read_kv(d, p, f->failcnt_key, &h->failcnt, err) : read_u64(d, p, &h->failcnt, err);
     }
     return r;
+}
+
+static int v1_hugetlb(const char *d, struct cove_cgroup_stats *st, struct cove_err *err) {
+    static const struct hugetlb_files f = { ".usage_in_bytes", ".max_usage_in_bytes", ".failcnt", NULL };
+    return hugetlb_read(d, &f, st, err);
 }
 
 static const char *v1_dir(const struct cove_cgroup *cg, const char *ctrl) {
@@ -311,10 +327,8 @@ static int stats_v1(const struct cove_cgroup *cg, struct cove_cgroup_stats *st, 
 
 static int v2_cpu(const char *d, struct cove_cgroup_stats *st, struct cove_err *err) {
     _cleanup_free_ char *buf = NULL;
-    int r = read_opt(d, "cpu.stat", &buf, err);
-    if (r == -ENOENT)
-        return 0;
-    if (r < 0)
+    int r = read_present(d, "cpu.stat", &buf, err);
+    if (r <= 0)
         return r;
     st->cpu.total = kv_get(buf, "usage_usec") * 1000;
     st->cpu.user = kv_get(buf, "user_usec") * 1000;
@@ -350,10 +364,8 @@ static int v2_memory(const char *d, struct cove_cgroup_stats *st, struct cove_er
 /* io.stat: "8:0 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=0 dios=0". */
 static int v2_io(const char *d, struct cove_cgroup_stats *st, struct cove_err *err) {
     _cleanup_free_ char *buf = NULL;
-    int r = read_opt(d, "io.stat", &buf, err);
-    if (r == -ENOENT)
-        return 0;
-    if (r < 0)
+    int r = read_present(d, "io.stat", &buf, err);
+    if (r <= 0)
         return r;
     static const struct { const char *key; const char *op; bool bytes; } map[] = {
         { "rbytes", "Read", true }, { "wbytes", "Write", true }, { "rios", "Read", false }, { "wios", "Write", false },
@@ -384,17 +396,9 @@ static int v2_io(const char *d, struct cove_cgroup_stats *st, struct cove_err *e
 }
 
 static int v2_hugetlb(const char *d, struct cove_cgroup_stats *st, struct cove_err *err) {
-    int r = hugetlb_sizes(d, ".current", st, err);
-    for (size_t i = 0; r == 0 && i < st->n_hugetlb; i++) {
-        struct cove_cg_hugetlb *h = &st->hugetlb[i];
-        char f[64];
-        snprintf(f, sizeof(f), "hugetlb.%s.current", h->page_size);
-        if ((r = read_u64(d, f, &h->usage, err)) < 0)
-            break;
-        snprintf(f, sizeof(f), "hugetlb.%s.events", h->page_size);
-        r = read_kv(d, f, "max", &h->failcnt, err);
-    }
-    return r;
+    /* v2 has no max_usage; its failcnt is the "max" line of hugetlb.<size>.events. */
+    static const struct hugetlb_files f = { ".current", NULL, ".events", "max" };
+    return hugetlb_read(d, &f, st, err);
 }
 
 static int stats_v2(const char *d, struct cove_cgroup_stats *st, struct cove_err *err) {

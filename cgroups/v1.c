@@ -205,12 +205,7 @@ static int v1_cpuset(const struct cove_cgroup *cg, const struct cove_cpu *c, str
     const char *d = need_dir(cg, "cpuset", "cpu.cpus", err);
     if (!d)
         return -EOPNOTSUPP;
-    int r;
-    if (c->cpus && (r = cgfs_write(d, "cpuset.cpus", c->cpus, err)) < 0)
-        return r;
-    if (c->mems && (r = cgfs_write(d, "cpuset.mems", c->mems, err)) < 0)
-        return r;
-    return 0;
+    return cgfs_write_cpuset(d, c, err);
 }
 
 static int write_throttle(const char *d, const char *file, const struct cove_throttle_device *t, size_t n,
@@ -287,13 +282,7 @@ static int v1_misc(const struct cove_cgroup *cg, const struct cove_resources *re
     for (size_t i = 0; i < res->n_rdma; i++) {
         if (!(d = need_dir(cg, "rdma", "rdma", err)))
             return -EOPNOTSUPP;
-        const struct cove_rdma *x = &res->rdma[i];
-        char h[40] = "", o[40] = "";
-        if (x->hca_handles.set)
-            snprintf(h, sizeof(h), " hca_handle=%" PRIu64, x->hca_handles.v);
-        if (x->hca_objects.set)
-            snprintf(o, sizeof(o), " hca_object=%" PRIu64, x->hca_objects.v);
-        if ((r = cgfs_writef(err, d, "rdma.max", "%s%s%s", x->device, h, o)) < 0)
+        if ((r = cgfs_write_rdma(d, &res->rdma[i], err)) < 0)
             return r;
     }
     return 0;

@@ -156,11 +156,7 @@ static int v2_cpu(const char *d, const struct cove_cpu *c, struct cove_err *err)
         return r;
     if (c->idle.set && (r = cgfs_writef(err, d, "cpu.idle", "%" PRId64, c->idle.v)) < 0)
         return r;
-    if (c->cpus && (r = cgfs_write(d, "cpuset.cpus", c->cpus, err)) < 0)
-        return r;
-    if (c->mems && (r = cgfs_write(d, "cpuset.mems", c->mems, err)) < 0)
-        return r;
-    return 0;
+    return cgfs_write_cpuset(d, c, err);
 }
 
 static int write_io_max(const char *d, const char *key, const struct cove_throttle_device *t, size_t n,
@@ -221,13 +217,7 @@ static int v2_misc(const char *d, const struct cove_resources *res, struct cove_
             return r;
     }
     for (size_t i = 0; i < res->n_rdma; i++) {
-        const struct cove_rdma *x = &res->rdma[i];
-        char h[40] = "", o[40] = "";
-        if (x->hca_handles.set)
-            snprintf(h, sizeof(h), " hca_handle=%" PRIu64, x->hca_handles.v);
-        if (x->hca_objects.set)
-            snprintf(o, sizeof(o), " hca_object=%" PRIu64, x->hca_objects.v);
-        if ((r = cgfs_writef(err, d, "rdma.max", "%s%s%s", x->device, h, o)) < 0)
+        if ((r = cgfs_write_rdma(d, &res->rdma[i], err)) < 0)
             return r;
     }
     return 0;

@@ -93,23 +93,6 @@ int img_rm_tree_at(int dirfd, const char *name) {
     return r;
 }
 
-static int mkdir_p(const char *path, mode_t mode) {
-    _cleanup_free_ char *p = strdup(path);
-    if (!p)
-        return -ENOMEM;
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        if (mkdir(p, mode) < 0 && errno != EEXIST)
-            return -errno;
-        *s = '/';
-    }
-    if (mkdir(p, mode) < 0 && errno != EEXIST)
-        return -errno;
-    return 0;
-}
-
 int cove_image_validate_name(const char *name, struct cove_err *err) {
     size_t n = name ? strlen(name) : 0;
     if (n == 0 || n > 255)
@@ -145,7 +128,7 @@ int cove_image_store_open(const char *root, bool exclusive, struct cove_image_st
     memset(s, 0, sizeof(*s));
     s->rootfd = s->lockfd = -1;
     static const char *const subdirs[] = {"blobs", "blobs/sha256", "layers", "images", "tmp"};
-    int r = mkdir_p(root, 0700);
+    int r = cove_mkdir_p(root, 0700);
     if (r < 0)
         return cove_err_sys(err, -r, "image root %s", root);
     char real[PATH_MAX];

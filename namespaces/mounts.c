@@ -105,6 +105,8 @@ static int mount_fs(struct rootfs_ctx *ctx, const struct cove_mount *m, size_t i
         r = mfd;
         if (r >= 0 && op->rec_attr)
             r = cove_mnt_setattr(mfd, op->attr_set, op->attr_clr, true, err);
+        if (r >= 0 && op->tmpcopyup)
+            r = cove_tmpcopyup(dest, mfd, err);
         if (r >= 0)
             r = cove_mnt_attach(mfd, dest, err);
         if (r >= 0)
@@ -120,8 +122,8 @@ int cove_mounts_apply(struct rootfs_ctx *ctx, struct cove_err *err) {
         const struct cove_mount *m = &ctx->c->mounts[i];
         if (!m->destination)
             return cove_err_set(err, EINVAL, "mounts[%zu].destination: missing", i);
-        if (m->opts.tmpcopyup)
-            return cove_err_set(err, EOPNOTSUPP, "mounts[%zu].options: tmpcopyup is not supported", i);
+        if (m->opts.tmpcopyup && (!m->type || strcmp(m->type, "tmpfs") != 0))
+            return cove_err_set(err, EINVAL, "mounts[%zu].options: tmpcopyup needs type tmpfs", i);
         int r = mount_is_bind(m) ? mount_bind(ctx, m, i, err) : mount_fs(ctx, m, i, err);
         if (r < 0)
             return r;

@@ -50,6 +50,9 @@ int cove_mounts_apply(struct rootfs_ctx *ctx, struct cove_err *err);          /*
 int cove_mount_cgroupfs(struct rootfs_ctx *ctx, const struct cove_mount *m, int destfd,
                         struct cove_err *err);                                 /* cgroupfs_mount.c */
 int cove_dev_setup(struct rootfs_ctx *ctx, struct cove_err *err);              /* dev.c */
+/* Copy directory srcdir's content (and owner/mode) into the detached tmpfs
+ * mount dstmnt: the "tmpcopyup" option. */
+int cove_tmpcopyup(int srcdir, int dstmnt, struct cove_err *err);           /* tmpcopyup.c */
 int cove_pivot_into_rootfs(struct rootfs_ctx *ctx, struct cove_err *err);      /* pivot.c */
 int cove_masked_paths_apply(const struct cove_config *c, struct cove_err *err);  /* masked.c */
 int cove_readonly_paths_apply(const struct cove_config *c, struct cove_err *err);

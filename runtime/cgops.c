@@ -13,28 +13,10 @@
 #include "runtime/lifecycle.h"
 #include "runtime/ops.h"
 
-#define CGROUP_ROOT "/sys/fs/cgroup"
-
-/* Detect the host and open the cgroup recorded in s. */
+/* Our own cgroups place a relative cgroupsPath here (state_dir NULL). */
 static int cg_open(const struct cove_state *s, struct cove_cgroup_host *host, struct cove_cgroup *cg,
                    struct cove_err *err) {
-    memset(host, 0, sizeof(*host));
-    memset(cg, 0, sizeof(*cg));
-    cg->v2_fd = -1;
-    if (!s->cgroup_path)
-        return cove_err_set(err, ENOENT, "container %s has no cgroup", s->id);
-    int r = cove_cgroup_host_detect(CGROUP_ROOT, host, err);
-    if (r < 0)
-        return r;
-    r = cove_cgroup_open(host, s->cgroup_path, cg, err);
-    if (r < 0)
-        cove_cgroup_host_free(host);
-    return r;
-}
-
-static void cg_close(struct cove_cgroup_host *host, struct cove_cgroup *cg) {
-    cove_cgroup_free(cg);
-    cove_cgroup_host_free(host);
+    return cove_ops_open_cgroup(NULL, s, host, cg, err);
 }
 
 bool cove_cgops_paused(const struct cove_state *s) {
@@ -48,7 +30,7 @@ bool cove_cgops_paused(const struct cove_state *s) {
     bool frozen = false;
     if (cove_cgroup_frozen(&cg, &frozen, &err) < 0)
         frozen = false;
-    cg_close(&host, &cg);
+    cove_ops_close_cgroup(&host, &cg);
     return frozen;
 }
 
@@ -63,7 +45,7 @@ void cove_cgops_thaw(const struct cove_state *s) {
     bool frozen = false;
     if (cove_cgroup_frozen(&cg, &frozen, &err) == 0 && frozen)
         cove_cgroup_freeze(&cg, false, &err);
-    cg_close(&host, &cg);
+    cove_ops_close_cgroup(&host, &cg);
 }
 
 /* The one shape every locked operation shares: open+lock, load, derive the
@@ -74,27 +56,24 @@ typedef int (*cg_action)(const struct cove_cgroup_host *host, const struct cove_
 
 static int with_cgroup(const char *root, const char *id, enum cg_check check, cg_action act, void *arg,
                        struct cove_err *err) {
-    struct cove_store st;
-    struct cove_state s;
-    enum cove_status status;
-    int r = cove_ops_open(root, id, &st, &s, &status, err);
+    struct cove_ops_ctr c;
+    int r = cove_ops_open_ctr(root, id, &c, err);
     if (r < 0)
         return r;
     switch (check) {
-    case CHECK_PAUSE: r = cove_check_pause(id, status, err); break;
-    case CHECK_RESUME: r = cove_check_resume(id, status, err); break;
-    case CHECK_LIVE: r = cove_check_kill(id, status, err); break;  /* created, running or paused */
+    case CHECK_PAUSE: r = cove_check_pause(id, c.status, err); break;
+    case CHECK_RESUME: r = cove_check_resume(id, c.status, err); break;
+    case CHECK_LIVE: r = cove_check_kill(id, c.status, err); break;  /* created, running or paused */
     }
     if (r == 0) {
         struct cove_cgroup_host host;
         struct cove_cgroup cg;
-        if ((r = cg_open(&s, &host, &cg, err)) == 0) {
+        if ((r = cg_open(&c.s, &host, &cg, err)) == 0) {
             r = act(&host, &cg, arg, err);
-            cg_close(&host, &cg);
+            cove_ops_close_cgroup(&host, &cg);
         }
     }
-    cove_state_free(&s);
-    cove_store_close(&st);
+    cove_ops_close(&c);
     return r;
 }
 
@@ -160,19 +139,16 @@ int cove_events_open(const char *root, const char *id, struct cove_events_watch 
     memset(w, 0, sizeof(*w));
     w->pidfd = w->oomfd = -1;
     w->cg.v2_fd = -1;
-    struct cove_store st;
-    struct cove_state s;
-    enum cove_status status;
-    int r = cove_ops_open(root, id, &st, &s, &status, err);
+    struct cove_ops_ctr c;
+    int r = cove_ops_open_ctr(root, id, &c, err);
     if (r < 0)
         return r;
-    if ((r = cove_check_kill(id, status, err)) == 0 && (r = cg_open(&s, &w->host, &w->cg, err)) == 0) {
-        w->pidfd = cove_ops_init_pidfd(&s, err);
+    if ((r = cove_check_kill(id, c.status, err)) == 0 && (r = cg_open(&c.s, &w->host, &w->cg, err)) == 0) {
+        w->pidfd = cove_ops_init_pidfd(&c.s, err);
         if (w->pidfd < 0)
             r = w->pidfd;
     }
-    cove_state_free(&s);
-    cove_store_close(&st);
+    cove_ops_close(&c);
     if (r < 0) {
         cove_events_close(w);
         return r;

@@ -115,6 +115,10 @@ static int parse_throttle(const struct cj_node *b, const char *key, struct cove_
 static int parse_blkio(const struct cj_node *b, struct cove_blkio *bio, struct cove_err *err) {
     CJ_TRY(cj_opt_u64(b, "weight", &bio->weight, err));
     CJ_TRY(cj_opt_u64(b, "leafWeight", &bio->leaf_weight, err));
+    /* Docker sends "weight": 0 for "not set" (its HostConfig default) and
+     * runc skips a 0 weight; the kernel refuses 0 (ERANGE) */
+    bio->weight.set = bio->weight.set && bio->weight.v != 0;
+    bio->leaf_weight.set = bio->leaf_weight.set && bio->leaf_weight.v != 0;
     if (bio->weight.set && bio->weight.v > 65535)
         return cove_err_set(err, ERANGE, "weight: must fit in 16 bits");
     if (bio->leaf_weight.set && bio->leaf_weight.v > 65535)
@@ -128,6 +132,8 @@ static int parse_blkio(const struct cj_node *b, struct cove_blkio *bio, struct c
             cj_opt_u64(a->items[i], "weight", &w->weight, err) < 0 ||
             cj_opt_u64(a->items[i], "leafWeight", &w->leaf_weight, err) < 0)
             return cove_err_path(err, "weightDevice[%zu]", i);
+        w->weight.set = w->weight.set && w->weight.v != 0;
+        w->leaf_weight.set = w->leaf_weight.set && w->leaf_weight.v != 0;
     }
     CJ_TRY(parse_throttle(b, "throttleReadBpsDevice", &bio->throttle_read_bps, &bio->n_throttle_read_bps, err));
     CJ_TRY(parse_throttle(b, "throttleWriteBpsDevice", &bio->throttle_write_bps, &bio->n_throttle_write_bps, err));

@@ -450,3 +450,16 @@ int cove_container_create(const struct cove_create_opts *o, struct cove_err *err
     cove_create_free(&x);
     return r;
 }
+
+int cove_create_release(struct create_ctx *x, struct cove_err *err) {
+    if (write(x->fifo, "0", 1) != 1)
+        return cove_err_sys(err, errno, "write %s/exec.fifo", x->store.dir);
+    unlinkat(x->store.dirfd, "exec.fifo", 0);
+    struct cove_msg m;
+    int r = cove_msg_recv(x->sock, &m);
+    if (r < 0)
+        return cove_err_sys(err, -r, "receive from container init");
+    if (r > 0 && m.type == COVE_MSG_ERROR)
+        return cove_err_set(err, m.code > 0 ? m.code : EIO, "%s", m.text);
+    return 0;
+}

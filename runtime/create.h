@@ -41,6 +41,11 @@ int cove_create_begin(struct create_ctx *x, const struct cove_create_opts *o, st
 void cove_create_abort(struct create_ctx *x);
 void cove_create_free(struct create_ctx *x);
 
+/* For run and the shim (start after create in one process): release the
+ * init blocked on the exec fifo and wait until it has exec'd (EOF on the
+ * socket) or reports why exec failed (ERROR). */
+int cove_create_release(struct create_ctx *x, struct cove_err *err);
+
 int cove_write_pid_file(const char *path, pid_t pid, struct cove_err *err);
 
 /* runtime/create_hooks.c: the state the hooks of a create in progress see

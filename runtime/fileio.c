@@ -1,5 +1,7 @@
 /* runtime/fileio.c — small whole-file helpers shared by the state store,
- * the config loader and the pid file writer. */
+ * the config loader and the pid file writer, and the mkdir -p of the state
+ * and image roots. */
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -72,5 +74,22 @@ int cove_read_file(int dirfd, const char *path, size_t max, char **data, size_t 
     buf[n] = '\0';
     *len = n;
     *data = TAKE_PTR(buf);
+    return 0;
+}
+
+int cove_mkdir_p(const char *path, mode_t mode) {
+    _cleanup_free_ char *p = strdup(path);
+    if (!p)
+        return -ENOMEM;
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, mode) < 0 && errno != EEXIST)
+            return -errno;
+        *s = '/';
+    }
+    if (mkdir(p, mode) < 0 && errno != EEXIST)
+        return -errno;
     return 0;
 }

@@ -36,6 +36,15 @@ int cove_ops_open(const char *root, const char *id, struct cove_store *st, struc
     return 0;
 }
 
+int cove_ops_open_ctr(const char *root, const char *id, struct cove_ops_ctr *c, struct cove_err *err) {
+    return cove_ops_open(root, id, &c->st, &c->s, &c->status, err);
+}
+
+void cove_ops_close(struct cove_ops_ctr *c) {
+    cove_state_free(&c->s);
+    cove_store_close(&c->st);
+}
+
 int cove_container_state(const char *root, const char *id, struct cove_state *s, enum cove_status *status,
                          struct cove_err *err) {
     struct cove_store st;
@@ -83,27 +92,27 @@ static int start_locked(struct cove_store *st, const char *id, enum cove_status 
 }
 
 int cove_container_start(const char *root, const char *id, struct cove_err *err) {
-    struct cove_store st;
-    struct cove_state s;
-    enum cove_status status;
-    int r = cove_ops_open(root, id, &st, &s, &status, err);
+    struct cove_ops_ctr c;
+    int r = cove_ops_open_ctr(root, id, &c, err);
     if (r < 0)
         return r;
-    r = start_locked(&st, id, status, err);
+    r = start_locked(&c.st, id, c.status, err);
     if (r == 0) /* the spec: poststart failures are warnings */
-        cove_hooks_poststart_from_store(st.dirfd, &s);
-    cove_state_free(&s);
-    cove_store_close(&st);
+        cove_hooks_poststart_from_store(c.st.dirfd, &c.s);
+    cove_ops_close(&c);
     return r;
 }
 
-static int open_cgroup(const struct cove_store *st, const struct cove_state *s, struct cove_cgroup_host *host,
-                       struct cove_cgroup *cg, struct cove_err *err) {
+int cove_ops_open_cgroup(const char *state_dir, const struct cove_state *s, struct cove_cgroup_host *host,
+                         struct cove_cgroup *cg, struct cove_err *err) {
+    memset(host, 0, sizeof(*host));
     memset(cg, 0, sizeof(*cg));
     cg->v2_fd = -1;
+    if (!s->cgroup_path)
+        return cove_err_set(err, ENOENT, "container %s has no cgroup", s->id);
     /* a relative cgroupsPath nests under the creator's cgroups, saved at create */
     _cleanup_free_ char *own = NULL;
-    if (s->cgroup_path[0] != '/' && asprintf(&own, "%s/" COVE_CGROUP_OWN_FILE, st->dir) < 0)
+    if (state_dir && s->cgroup_path[0] != '/' && asprintf(&own, "%s/" COVE_CGROUP_OWN_FILE, state_dir) < 0)
         return cove_err_set(err, ENOMEM, "out of memory");
     int r = cove_cgroup_host_detect_as(CGROUP_ROOT, own, host, err);
     if (r < 0)
@@ -114,6 +123,11 @@ static int open_cgroup(const struct cove_store *st, const struct cove_state *s, 
     return r;
 }
 
+void cove_ops_close_cgroup(struct cove_cgroup_host *host, struct cove_cgroup *cg) {
+    cove_cgroup_free(cg);
+    cove_cgroup_host_free(host);
+}
+
 static int kill_locked(const struct cove_store *st, const struct cove_state *s, const char *id, enum cove_status status, int sig, bool all,
                        struct cove_err *err) {
     int r = cove_check_kill(id, status, err);
@@ -122,11 +136,10 @@ static int kill_locked(const struct cove_store *st, const struct cove_state *s, 
     if (all && s->cgroup_path) {
         struct cove_cgroup_host host;
         struct cove_cgroup cg;
-        if ((r = open_cgroup(st, s, &host, &cg, err)) < 0)
+        if ((r = cove_ops_open_cgroup(st->dir, s, &host, &cg, err)) < 0)
             return r;
         r = cove_cgroup_kill_all(&cg, sig, err);
-        cove_cgroup_free(&cg);
-        cove_cgroup_host_free(&host);
+        cove_ops_close_cgroup(&host, &cg);
         return r;
     }
     _cleanup_close_ int pidfd = cove_ops_init_pidfd(s, err);
@@ -139,15 +152,12 @@ static int kill_locked(const struct cove_store *st, const struct cove_state *s, 
 }
 
 int cove_container_kill(const char *root, const char *id, int sig, bool all, struct cove_err *err) {
-    struct cove_store st;
-    struct cove_state s;
-    enum cove_status status;
-    int r = cove_ops_open(root, id, &st, &s, &status, err);
+    struct cove_ops_ctr c;
+    int r = cove_ops_open_ctr(root, id, &c, err);
     if (r < 0)
         return r;
-    r = kill_locked(&st, &s, id, status, sig, all, err);
-    cove_state_free(&s);
-    cove_store_close(&st);
+    r = kill_locked(&c.st, &c.s, id, c.status, sig, all, err);
+    cove_ops_close(&c);
     return r;
 }
 
@@ -170,11 +180,10 @@ int cove_ops_destroy(struct cove_store *st, const struct cove_state *s, struct c
     if (s->cgroup_path && s->cgroup_owned) {
         struct cove_cgroup_host host;
         struct cove_cgroup cg;
-        r = open_cgroup(st, s, &host, &cg, err);
+        r = cove_ops_open_cgroup(st->dir, s, &host, &cg, err);
         if (r == 0) {
             r = cove_cgroup_destroy(&cg, err);
-            cove_cgroup_free(&cg);
-            cove_cgroup_host_free(&host);
+            cove_ops_close_cgroup(&host, &cg);
         }
         if (r < 0)
             return r;

@@ -25,21 +25,6 @@ static void forward_set(sigset_t *set) {
         sigaddset(set, forwarded[i]);
 }
 
-/* Release the init (it is blocked on the exec fifo) and wait until it has
- * exec'd: EOF on the socket, or an ERROR telling why exec failed. */
-static int run_start(struct create_ctx *x, struct cove_err *err) {
-    if (write(x->fifo, "0", 1) != 1)
-        return cove_err_sys(err, errno, "write %s/exec.fifo", x->store.dir);
-    unlinkat(x->store.dirfd, "exec.fifo", 0);
-    struct cove_msg m;
-    int r = cove_msg_recv(x->sock, &m);
-    if (r < 0)
-        return cove_err_sys(err, -r, "receive from container init");
-    if (r > 0 && m.type == COVE_MSG_ERROR)
-        return cove_err_set(err, m.code > 0 ? m.code : EIO, "%s", m.text);
-    return 0;
-}
-
 /* Wait for the init, forwarding signals and applying --timeout
  * (runtime/shim.c); returns its exit code. */
 static int run_wait(pid_t pid, int pidfd, int sigfd, const struct cove_create_opts *o, const struct cove_run_opts *ro) {
@@ -81,7 +66,7 @@ int cove_container_run_ex(const struct cove_create_opts *o, const struct cove_ru
     if (r == 0 && !detach)
         r = cove_exitfile_create(x.store.dirfd, &exit_fd, err);
     if (r == 0)
-        r = run_start(&x, err);
+        r = cove_create_release(&x, err);
     if (r == 0)
         cove_create_poststart(&x);
     if (r < 0) {

@@ -534,21 +534,6 @@ static int shim_prepare(struct shim *sh, struct cove_err *err) {
     return r;
 }
 
-/* Release the init from the exec fifo and wait until it exec'd (EOF on
- * the socket) or failed to (ERROR). */
-static int shim_start(struct create_ctx *x, struct cove_err *err) {
-    if (write(x->fifo, "0", 1) != 1)
-        return cove_err_sys(err, errno, "write %s/exec.fifo", x->store.dir);
-    unlinkat(x->store.dirfd, "exec.fifo", 0);
-    struct cove_msg m;
-    int r = cove_msg_recv(x->sock, &m);
-    if (r < 0)
-        return cove_err_sys(err, -r, "receive from container init");
-    if (r > 0 && m.type == COVE_MSG_ERROR)
-        return cove_err_set(err, m.code > 0 ? m.code : EIO, "%s", m.text);
-    return 0;
-}
-
 static int shim_create(struct shim *sh, struct create_ctx *x, struct cove_err *err) {
     int r = cove_create_begin(x, &sh->o.create, err);
     if (r < 0)
@@ -561,7 +546,7 @@ static int shim_create(struct shim *sh, struct create_ctx *x, struct cove_err *e
         return cove_err_sys(err, errno, "open %s", x->store.dir);
     if ((r = cove_logfile_open(&sh->log, sh->dirfd, COVE_LOG_FILE, COVE_LOG_MAX, err)) < 0)
         return cove_err_prefix(err, "%s", x->store.dir);
-    if (sh->o.start && (r = shim_start(x, err)) < 0)
+    if (sh->o.start && (r = cove_create_release(x, err)) < 0)
         return r;
     if (sh->o.start)
         cove_create_poststart(x); /* as run: hook failures are warnings */

@@ -60,7 +60,11 @@ static int store_lock(struct cove_store *st, const char *id, struct cove_err *er
     return 0;
 }
 
+/* Validates id first: nothing is allocated or touched for a bad one. */
 static int store_init(struct cove_store *st, const char *root, const char *id, struct cove_err *err) {
+    int r = cove_state_validate_id(id, err);
+    if (r < 0)
+        return r;
     st->dirfd = -1;
     st->root = strdup(root);
     if (asprintf(&st->dir, "%s/%s", root, id) < 0)
@@ -70,31 +74,11 @@ static int store_init(struct cove_store *st, const char *root, const char *id, s
     return 0;
 }
 
-static int mkdir_p(const char *path, mode_t mode) {
-    _cleanup_free_ char *p = strdup(path);
-    if (!p)
-        return -ENOMEM;
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        if (mkdir(p, mode) < 0 && errno != EEXIST)
-            return -errno;
-        *s = '/';
-    }
-    if (mkdir(p, mode) < 0 && errno != EEXIST)
-        return -errno;
-    return 0;
-}
-
 static int store_create(const char *root, const char *id, struct cove_store *st, struct cove_err *err) {
-    int r = cove_state_validate_id(id, err);
+    int r = store_init(st, root, id, err);
     if (r < 0)
         return r;
-    r = store_init(st, root, id, err);
-    if (r < 0)
-        return r;
-    r = mkdir_p(root, 0711);
+    r = cove_mkdir_p(root, 0711);
     if (r < 0)
         return cove_err_sys(err, -r, "create state root %s", root);
     if (mkdir(st->dir, 0711) < 0) {
@@ -112,10 +96,7 @@ static int store_create(const char *root, const char *id, struct cove_store *st,
 }
 
 static int store_open(const char *root, const char *id, struct cove_store *st, struct cove_err *err) {
-    int r = cove_state_validate_id(id, err);
-    if (r < 0)
-        return r;
-    r = store_init(st, root, id, err);
+    int r = store_init(st, root, id, err);
     if (r < 0)
         return r;
     st->dirfd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

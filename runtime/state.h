@@ -106,5 +106,9 @@ int cove_store_list(const char *root, char ***ids, size_t *n, struct cove_err *e
 int cove_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode, struct cove_err *err);
 /* Read a whole file (at most max bytes; EFBIG beyond). */
 int cove_read_file(int dirfd, const char *path, size_t max, char **data, size_t *len, struct cove_err *err);
+/* mkdir -p path: each missing component with mode, existing ones left as
+ * they are. Returns 0 or -errno and fills no cove_err, so each caller says
+ * which root it was creating (the state root, the image root). */
+int cove_mkdir_p(const char *path, mode_t mode);
 
 #endif

@@ -32,7 +32,7 @@ void cove_state_oci_gen(void *gen, const struct cove_state *s, enum cove_status 
         GEN_STR(g, "exitCode");
         yajl_gen_integer(g, s->exit_code);
         if (s->finished) {
-            GEN_STR(g, "finished");
+            GEN_STR(g, "finishedAt");
             GEN_STR(g, s->finished);
         }
     }

@@ -50,7 +50,7 @@ t_state_after_exit_shows_stopped_with_exitCode_and_finished() {
     assert_exit 5 cove wait "$(cid s)"
     assert_eq stopped "$(ctr_state s)" status
     assert_eq 5 "$(ctr_state s .exitCode)" exitCode
-    assert_match "$(ctr_state s .finished)" '^20[0-9-]+T[0-9:.]+Z$' finished
+    assert_match "$(ctr_state s .finishedAt)" '^20[0-9-]+T[0-9:.]+Z$' finished
     assert_ok cove delete "$(cid s)"
 }
 

@@ -1,0 +1,127 @@
+# tests/clients/lib.sh — sourced by tests/clients/{podman,containerd,docker}.sh.
+#
+# Each suite drives a REAL orchestrator (podman+conmon, containerd+shim,
+# dockerd) that the suite starts privately: its own state dirs under
+# CL_TMP, its own socket, every container cgroup under CG_PARENT
+# (/cove-test-$$), no host network changes. Nothing here touches a host's
+# real podman/containerd/docker state.
+#
+# The runtime the client is pointed at is a wrapper ($CL_TMP/cove-wrap) that
+# appends each argv and exit code to $CL_TMP/argv.log and runs $COVE: that
+# log is the captured client contract (docs/clients.md); KEEP_TMP=1 keeps it.
+#
+# Exit codes: 0 pass, 1 fail, 77 skip (client absent / cannot run here).
+# shellcheck shell=bash
+
+set -uo pipefail
+
+COVE=${COVE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/cove}
+SUITE=$(basename "${BASH_SOURCE[1]:-$0}" .sh)
+FAILS=0
+PASSES=0
+
+skip() { echo "SKIP: clients.$SUITE: $*"; exit 77; }
+[ "$(id -u)" = 0 ] || skip "needs root"
+COVE=$(command -v "$COVE") || { echo "FAIL: COVE binary not found (build first)" >&2; exit 1; }
+BUSYBOX=$(command -v busybox) || skip "busybox-static not installed"
+
+CL_TMP=$(mktemp -d "${TMPDIR:-/tmp}/cove-clients-$SUITE.XXXXXX")
+chmod 755 "$CL_TMP"   # daemons' helpers (shims, conmon) must traverse it
+CG_PARENT="/cove-test-$$"
+ARGV_LOG="$CL_TMP/argv.log"
+
+# The argv-logging wrapper: one line per call, "argv: ..." then "rc=N".
+cat >"$CL_TMP/cove-wrap" <<EOF
+#!/bin/bash
+printf 'argv: %s\n' "\$*" >>"$ARGV_LOG"
+"$COVE" "\$@"
+rc=\$?
+printf 'rc=%d: %s\n' "\$rc" "\$*" >>"$ARGV_LOG"
+exit \$rc
+EOF
+chmod 755 "$CL_TMP/cove-wrap"
+WRAP="$CL_TMP/cove-wrap"
+
+# A busybox rootfs tarball (no libc: busybox-static is the whole image).
+make_rootfs_tar() {   # make_rootfs_tar OUT.tar
+    local r="$CL_TMP/rootfs" a
+    mkdir -p "$r"/{bin,etc,tmp,proc,sys,dev,root,work}
+    cp "$BUSYBOX" "$r/bin/busybox"
+    for a in sh ls cat echo id pwd sleep true false env touch grep wc \
+             head tail mount hostname kill ps stat test tr; do
+        ln -sf busybox "$r/bin/$a"
+    done
+    printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' >"$r/etc/passwd"
+    printf 'root:x:0:\nnobody:x:65534:\n' >"$r/etc/group"
+    chmod 1777 "$r/tmp"
+    tar -C "$r" --numeric-owner -cf "$1" .
+}
+
+# ------------------------------------------------------------- cases
+ok()   { echo "ok - $*"; PASSES=$((PASSES + 1)); }
+bad()  { echo "FAIL - $*" >&2; FAILS=$((FAILS + 1)); }
+# check NAME CMD... — run CMD, report.
+check() { local n=$1; shift; if "$@"; then ok "$n"; else bad "$n"; fi; }
+# expect_eq NAME GOT WANT
+expect_eq() {
+    if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: got '$2', want '$3'"; fi
+}
+# expect_has NAME HAYSTACK NEEDLE
+expect_has() {
+    case $2 in *"$3"*) ok "$1" ;; *) bad "$1: '$3' not in: $2" ;; esac
+}
+
+# cgroup_file CONTROLLER GLOB FILE — FILE of the first cgroup under our
+# parent whose name matches GLOB (v1 controller dir, else the v2 tree).
+cgroup_file() {
+    local f
+    for f in /sys/fs/cgroup/"$1"/"$CG_PARENT"/$2/"$3" /sys/fs/cgroup/"$1"/"$CG_PARENT"/*/$2/"$3" \
+             /sys/fs/cgroup/"$CG_PARENT"/$2/"$3" /sys/fs/cgroup/unified/"$CG_PARENT"/$2/"$3"; do
+        [ -e "$f" ] && { cat "$f"; return 0; }
+    done
+    return 1
+}
+
+# Remove every cgroup under our parent, deepest first. A cgroup that still
+# has processes is reported (it would mean the client leaked a container).
+cleanup_cgroups() {
+    local d
+    while read -r d; do
+        rmdir "$d" 2>/dev/null || echo "warning: could not remove cgroup $d" >&2
+    done < <(find /sys/fs/cgroup -mindepth 1 -maxdepth 6 -type d -path "*$CG_PARENT*" 2>/dev/null |
+             awk '{ print length($0) " " $0 }' | sort -rn | cut -d' ' -f2-)
+}
+
+# Unmount everything under CL_TMP (overlay/shm/netns mounts a client left).
+cleanup_mounts() {
+    local m
+    while read -r m; do umount -l "$m" 2>/dev/null; done < <(
+        awk -v p="$CL_TMP" 'index($5, p) == 1 { print $5 }' /proc/self/mountinfo | sort -r)
+}
+
+# stop_pid PID — TERM, wait up to 10 s, then KILL (only our own daemons).
+stop_pid() {
+    local pid=$1 i
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null
+    for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null
+    sleep 0.2
+}
+
+finish() {
+    local rc=$?
+    declare -F suite_cleanup >/dev/null && suite_cleanup
+    cleanup_mounts
+    cleanup_cgroups
+    if [ "${KEEP_TMP:-0}" = 1 ]; then
+        echo "# kept $CL_TMP (argv log: $ARGV_LOG)"
+    else
+        rm -rf "$CL_TMP" 2>/dev/null || { cleanup_mounts; rm -rf "$CL_TMP"; }
+    fi
+    if [ "$rc" = 77 ]; then exit 77; fi
+    echo "# clients.$SUITE: $PASSES passed, $FAILS failed"
+    [ "$FAILS" = 0 ] && [ "$rc" = 0 ] && exit 0
+    exit 1
+}
+trap finish EXIT
