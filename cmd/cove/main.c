@@ -1,5 +1,7 @@
 /* cmd/cove/main.c — global flags, logging and command dispatch. */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -117,6 +119,37 @@ int cli_parse_signal(const char *s) {
     return -1;
 }
 
+#ifndef COVE_WITH_IMAGE
+static char **g_argv;
+
+/* image, bundle, sandbox live in cove-image (next to this binary, or
+ * $COVE_IMAGE_BIN) so that cove itself does not load libarchive/libcrypto
+ * on every container start; the whole command line is handed over. */
+static int cmd_image_exec(int argc, char **argv) {
+    const char *bin = getenv("COVE_IMAGE_BIN");
+    char self[PATH_MAX], path[PATH_MAX + 16];
+    if (!bin) {
+        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (n < 0) {
+            cli_log("error", "%s: cannot find cove-image: readlink /proc/self/exe: %s", argv[0], strerror(errno));
+            return 1;
+        }
+        self[n] = '\0';
+        char *slash = strrchr(self, '/');
+        if (slash)
+            *slash = '\0';
+        snprintf(path, sizeof(path), "%s/cove-image", self);
+        bin = path;
+    }
+    execv(bin, g_argv);
+    cli_log("error", "%s: cannot run %s: %s", argv[0], bin, strerror(errno));
+    return 1;
+}
+#define cmd_image cmd_image_exec
+#define cmd_bundle cmd_image_exec
+#define cmd_sandbox cmd_image_exec
+#endif
+
 static const struct {
     const char *name;
     cli_cmd_fn fn;
@@ -170,6 +203,9 @@ static void version(void) {
 }
 
 int main(int argc, char **argv) {
+#ifndef COVE_WITH_IMAGE
+    g_argv = argv;
+#endif
     cove_hooks_set_warn_fn(log_warning);
     enum { O_ROOT = 256, O_IMAGE_ROOT, O_LOG, O_LOG_FORMAT, O_DEBUG, O_SYSTEMD, O_ROOTLESS, O_CRIU };
     static const struct option opts[] = {

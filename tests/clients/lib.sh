@@ -30,13 +30,15 @@ chmod 755 "$CL_TMP"   # daemons' helpers (shims, conmon) must traverse it
 CG_PARENT="/cove-test-$$"
 ARGV_LOG="$CL_TMP/argv.log"
 
-# The argv-logging wrapper: one line per call, "argv: ..." then "rc=N".
+# The argv-logging wrapper: one line per call, "argv: ..." then
+# "rc=N ms=M: ..." (M: wall ms of the cove call, the runtime's share).
 cat >"$CL_TMP/cove-wrap" <<EOF
 #!/bin/bash
 printf 'argv: %s\n' "\$*" >>"$ARGV_LOG"
+t0=\$(date +%s%N)
 "$COVE" "\$@"
 rc=\$?
-printf 'rc=%d: %s\n' "\$rc" "\$*" >>"$ARGV_LOG"
+printf 'rc=%d ms=%d: %s\n' "\$rc" \$(((\$(date +%s%N) - t0) / 1000000)) "\$*" >>"$ARGV_LOG"
 exit \$rc
 EOF
 chmod 755 "$CL_TMP/cove-wrap"
