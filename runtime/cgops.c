@@ -13,19 +13,20 @@
 #include "runtime/lifecycle.h"
 #include "runtime/ops.h"
 
-/* Our own cgroups place a relative cgroupsPath here (state_dir NULL). */
-static int cg_open(const struct cove_state *s, struct cove_cgroup_host *host, struct cove_cgroup *cg,
-                   struct cove_err *err) {
-    return cove_ops_open_cgroup(NULL, s, host, cg, err);
+/* state_dir: where create saved the creator's cgroup map for a relative
+ * cgroupsPath; NULL resolves it against our own cgroups. */
+static int cg_open(const char *state_dir, const struct cove_state *s, struct cove_cgroup_host *host,
+                   struct cove_cgroup *cg, struct cove_err *err) {
+    return cove_ops_open_cgroup(state_dir, s, host, cg, err);
 }
 
-bool cove_cgops_paused(const struct cove_state *s) {
+bool cove_cgops_paused(const char *state_dir, const struct cove_state *s) {
     if (!s->cgroup_path)
         return false;
     struct cove_cgroup_host host;
     struct cove_cgroup cg;
     struct cove_err err = { 0 };
-    if (cg_open(s, &host, &cg, &err) < 0)
+    if (cg_open(state_dir, s, &host, &cg, &err) < 0)
         return false;
     bool frozen = false;
     if (cove_cgroup_frozen(&cg, &frozen, &err) < 0)
@@ -34,13 +35,13 @@ bool cove_cgops_paused(const struct cove_state *s) {
     return frozen;
 }
 
-void cove_cgops_thaw(const struct cove_state *s) {
+void cove_cgops_thaw(const char *state_dir, const struct cove_state *s) {
     if (!s->cgroup_path)
         return;
     struct cove_cgroup_host host;
     struct cove_cgroup cg;
     struct cove_err err = { 0 };
-    if (cg_open(s, &host, &cg, &err) < 0)
+    if (cg_open(state_dir, s, &host, &cg, &err) < 0)
         return;
     bool frozen = false;
     if (cove_cgroup_frozen(&cg, &frozen, &err) == 0 && frozen)
@@ -68,7 +69,7 @@ static int with_cgroup(const char *root, const char *id, enum cg_check check, cg
     if (r == 0) {
         struct cove_cgroup_host host;
         struct cove_cgroup cg;
-        if ((r = cg_open(&c.s, &host, &cg, err)) == 0) {
+        if ((r = cg_open(c.st.dir, &c.s, &host, &cg, err)) == 0) {
             r = act(&host, &cg, arg, err);
             cove_ops_close_cgroup(&host, &cg);
         }
@@ -143,7 +144,7 @@ int cove_events_open(const char *root, const char *id, struct cove_events_watch 
     int r = cove_ops_open_ctr(root, id, &c, err);
     if (r < 0)
         return r;
-    if ((r = cove_check_kill(id, c.status, err)) == 0 && (r = cg_open(&c.s, &w->host, &w->cg, err)) == 0) {
+    if ((r = cove_check_kill(id, c.status, err)) == 0 && (r = cg_open(c.st.dir, &c.s, &w->host, &w->cg, err)) == 0) {
         w->pidfd = cove_ops_init_pidfd(&c.s, err);
         if (w->pidfd < 0)
             r = w->pidfd;

@@ -33,10 +33,10 @@ int cove_container_stats(const char *root, const char *id, struct cove_cgroup_st
 
 /* Is the container (with a live init) frozen? Used by cove_state_status to
  * report "paused"; any error reads as "not paused". */
-bool cove_cgops_paused(const struct cove_state *s);
+bool cove_cgops_paused(const char *state_dir, const struct cove_state *s);
 /* Best effort: thaw the container's cgroup if it is frozen, so that a
  * SIGKILL sent next can take effect (delete --force of a paused container). */
-void cove_cgops_thaw(const struct cove_state *s);
+void cove_cgops_thaw(const char *state_dir, const struct cove_state *s);
 
 /* `events`: a watch on one container, held without the container's lock so
  * kill/delete are not blocked while it streams. */

@@ -174,7 +174,7 @@ static void kill_init_and_wait(const struct cove_state *s) {
 
 int cove_ops_destroy(struct cove_store *st, const struct cove_state *s, struct cove_err *err) {
     cove_linux_extras_before_kill(st, s); /* netDevices back to the host */
-    cove_cgops_thaw(s); /* a frozen (paused) task cannot die */
+    cove_cgops_thaw(st->dir, s); /* a frozen (paused) task cannot die */
     kill_init_and_wait(s);
     int r = 0;
     if (s->cgroup_path && s->cgroup_owned) {

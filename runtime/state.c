@@ -531,7 +531,7 @@ enum cove_status cove_state_status(const struct cove_store *st, const struct cov
     if (start == 0 || start != s->pid_start || zombie)
         return COVE_STATUS_STOPPED;
     /* paused: the freezer says so (runtime/cgops.c) */
-    if (cove_cgops_paused(s))
+    if (cove_cgops_paused(st ? st->dir : NULL, s))
         return COVE_STATUS_PAUSED;
     if (st && faccessat(st->dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
         return COVE_STATUS_CREATED;
