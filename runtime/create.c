@@ -306,8 +306,11 @@ static int ctx_record(struct create_ctx *x, struct cove_err *err) {
     int r = cove_state_save(&x->store, &s, err);
     if (r < 0 || (r = cove_hooks_persist(x->store.dirfd, x->bundle, x->config, err)) < 0)
         return r;
-    if (x->opts->pid_file && (r = cove_write_pid_file(x->opts->pid_file, x->pid, err)) < 0)
-        return r;
+    if (x->opts->pid_file) {
+        if ((r = cove_write_pid_file(x->opts->pid_file, x->pid, err)) < 0)
+            return r;
+        x->wrote_pid_file = true;
+    }
     return 0;
 }
 
@@ -410,7 +413,9 @@ void cove_create_abort(struct create_ctx *x) {
         cove_store_remove(&x->store, &ignored);
         x->have_store = false;
     }
-    if (x->opts && x->opts->pid_file)
+    /* only a pid file we wrote: a failed duplicate create must not remove
+     * the running container's */
+    if (x->wrote_pid_file)
         unlink(x->opts->pid_file);
 }
 

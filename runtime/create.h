@@ -23,6 +23,7 @@ struct create_ctx {
     struct cove_store store; bool have_store;
     int sock, fifo, pidfd;
     pid_t pid;
+    bool wrote_pid_file;
     /* linux.intelRdt and linux.netDevices (runtime/linux_extras.h) */
     struct cove_rdt_group rdt; bool have_rdt;
     struct cove_state_netdev *netdevs; size_t n_netdevs;   /* moved in so far */

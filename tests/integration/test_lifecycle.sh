@@ -153,6 +153,17 @@ t_duplicate_id_is_refused_and_first_container_kept() {
     [ -z "$(_cgroups_of b2)" ] || fail "cgroup of refused duplicate left: $(_cgroups_of b2)"
 }
 
+t_refused_duplicate_create_keeps_the_first_pid_file() {
+    make_bundle b sleep 600
+    run_capture cove create --bundle "$TEST_TMP/b" --pid-file "$TEST_TMP/c1.pid" "$(cid c1)"
+    assert_eq 0 "$RC" "first create (stderr: $ERR)"
+    local pid; pid=$(cat "$TEST_TMP/c1.pid")
+    run_capture cove create --bundle "$TEST_TMP/b" --pid-file "$TEST_TMP/c1.pid" "$(cid c1)"
+    assert_ne 0 "$RC" "exit code of the duplicate create"
+    [ -f "$TEST_TMP/c1.pid" ] || fail "the duplicate create removed the first container's pid file"
+    assert_eq "$pid" "$(cat "$TEST_TMP/c1.pid")" "pid file content"
+}
+
 t_invalid_container_id_is_refused() {
     make_bundle b true
     local bad
