@@ -7,10 +7,11 @@
 # mem,fd} need CAP_SYS_PTRACE (which containers do not get), and it never
 # re-executes itself inside the container.
 #
-# `cove exec` does not exist yet; the same situation arises when a second
-# container joins a running one's pid namespace (linux.namespaces path): the
-# joining init is visible to the first container for as long as it waits
-# in "created", which makes the race window as wide as we like.
+# The race is tested twice: against `cove exec` (its child is a cove image
+# inside the pid namespace until execve; a short window, hit 40 times), and
+# against a second container joining a running one's pid namespace: that
+# joining init is visible for as long as it waits in "created", which makes
+# the window as wide as we like (and gives the positive control).
 . "$(dirname "$0")/lib.sh"
 
 t_init_is_not_dumpable_before_exec() {
@@ -89,6 +90,36 @@ attack() {
 t_container_cannot_open_the_exe_of_a_joining_init() {
     attack .
     [ ! -s "$TEST_TMP/log/hits" ] || fail "container A reached a joining init: $(cat "$TEST_TMP/log/hits")"
+}
+
+t_container_cannot_reach_cove_exec_joining_its_pid_namespace() {
+    # the same attacker, racing `cove exec`: the exec'd process is a copy of
+    # cove inside A's pid namespace until its execve
+    mkdir -p "$TEST_TMP/log"
+    make_bundle a sh -c '
+        while [ ! -e /log/stop ]; do
+            for p in /proc/[0-9]*; do
+                case $p in /proc/1|/proc/$$) continue ;; esac
+                l=$(readlink $p/exe 2>/dev/null)
+                [ "$l" = /bin/busybox ] && continue
+                [ -n "$l" ] && echo "readlink $p -> $l" >> /log/hits
+                ( exec 3>>$p/exe ) 2>/dev/null && echo "open-w $p" >> /log/hits
+            done
+        done; echo stopped > /log/done'
+    cfg_set a --arg l "$TEST_TMP/log" \
+        '.mounts += [{destination: "/log", type: "bind", source: $l, options: ["bind", "rw"]}]'
+    ctr_create a a
+    assert_ok cove start "$(cid a)"
+    local sum; sum=$(sha256sum < "$COVE")
+    local i
+    for ((i = 0; i < 40; i++)); do
+        cove exec "$(cid a)" true >/dev/null 2>&1 || fail "cove exec $i failed"
+    done
+    touch "$TEST_TMP/log/stop"
+    wait_file "$TEST_TMP/log/done" 10
+    cove delete --force "$(cid a)" >/dev/null
+    [ ! -s "$TEST_TMP/log/hits" ] || fail "container reached a cove exec process: $(cat "$TEST_TMP/log/hits")"
+    assert_eq "$sum" "$(sha256sum < "$COVE")" "cove binary unchanged"
 }
 
 t_attack_detects_access_when_the_barrier_is_lifted() {
