@@ -18,50 +18,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "namespaces/net.h"
 #include "runtime/cleanup.h"
 
-static void mnl_socket_closep(struct mnl_socket **nl) {
-    if (*nl)
-        mnl_socket_close(*nl);
-}
-#define _cleanup_mnl_ __attribute__((cleanup(mnl_socket_closep)))
-
-static struct mnl_socket *nl_open(struct cove_err *err) {
-    struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-    if (!nl) {
-        cove_err_sys(err, errno, "netlink socket");
-        return NULL;
-    }
-    if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-        cove_err_sys(err, errno, "netlink bind");
-        mnl_socket_close(nl);
-        return NULL;
-    }
-    return nl;
-}
-
-/* Send one request and wait for its ACK; -errno from the kernel's
- * NLMSG_ERROR. */
+/* setlink and address requests want the kernel's ACK (its errno) */
 static int nl_request(struct mnl_socket *nl, struct nlmsghdr *nlh, char *buf, size_t len) {
-    unsigned seq = (unsigned)time(NULL);
-    nlh->nlmsg_seq = seq;
-    nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-    if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-        return -errno;
-    unsigned portid = mnl_socket_get_portid(nl);
-    for (;;) {
-        ssize_t n = mnl_socket_recvfrom(nl, buf, len);
-        if (n < 0)
-            return -errno;
-        int r = mnl_cb_run(buf, (size_t)n, seq, portid, NULL, NULL);
-        if (r < 0)
-            return -errno;
-        if (r == MNL_CB_STOP)
-            return 0;
-    }
+    nlh->nlmsg_flags |= NLM_F_ACK;
+    return cove_net_request(nl, nlh, buf, len, NULL, NULL);
 }
 
 static struct nlmsghdr *put_setlink(char *buf, unsigned idx, const char *name) {
@@ -139,26 +104,25 @@ static int addrs_dump(struct mnl_socket *nl, unsigned idx, struct nd_addrs *l) {
     char buf[NL_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
     struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
     nlh->nlmsg_type = RTM_GETADDR;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    unsigned seq = (unsigned)time(NULL);
-    nlh->nlmsg_seq = seq;
+    nlh->nlmsg_flags = NLM_F_DUMP;
     struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
     ifa->ifa_family = AF_UNSPEC;
     l->idx = idx;
     l->n = 0;
-    if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-        return -errno;
-    unsigned portid = mnl_socket_get_portid(nl);
-    for (;;) {
-        ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-        if (n < 0)
-            return -errno;
-        int r = mnl_cb_run(buf, (size_t)n, seq, portid, addr_cb, l);
-        if (r < 0)
-            return -errno;
-        if (r == MNL_CB_STOP)
-            return 0;
-    }
+    return cove_net_request(nl, nlh, buf, sizeof(buf), addr_cb, l);
+}
+
+/* The permanent addresses of interface idx, in a new *out (they are
+ * large: MAX_ADDRS of them). */
+static int addrs_read(struct mnl_socket *nl, unsigned idx, struct nd_addrs **out) {
+    _cleanup_free_ struct nd_addrs *l = calloc(1, sizeof(*l));
+    if (!l)
+        return -ENOMEM;
+    int r = addrs_dump(nl, idx, l);
+    if (r < 0)
+        return r;
+    *out = TAKE_PTR(l);
+    return 0;
 }
 
 static int addrs_add(struct mnl_socket *nl, unsigned idx, const struct nd_addrs *l, char *addr_text, size_t tlen) {
@@ -202,7 +166,7 @@ static struct mnl_socket *nl_open_in(int nsfd, const char *name, unsigned *idx, 
     }
     *idx = if_nametoindex(name);
     int idx_errno = errno;
-    struct mnl_socket *nl = nl_open(err);
+    struct mnl_socket *nl = cove_net_open(err);
     if (setns(host, CLONE_NEWNET) < 0) {
         /* cannot happen short of a kernel bug; say so rather than go on
          * in the wrong namespace */
@@ -224,14 +188,11 @@ int cove_netdev_move_in(const struct cove_net_device *d, pid_t pid, struct cove_
     unsigned idx = if_nametoindex(d->host_name);
     if (idx == 0)
         return cove_err_sys(err, errno, "linux.netDevices[\"%s\"]: host interface", d->host_name);
-    _cleanup_mnl_ struct mnl_socket *nl = nl_open(err);
+    _cleanup_mnl_ struct mnl_socket *nl = cove_net_open(err);
     if (!nl)
         return cove_err_prefix(err, "linux.netDevices[\"%s\"]", d->host_name);
-    struct nd_addrs *addrs = calloc(1, sizeof(*addrs));
-    _cleanup_free_ void *addrs_owner = addrs;
-    if (!addrs)
-        return cove_err_set(err, ENOMEM, "out of memory");
-    int r = addrs_dump(nl, idx, addrs);
+    _cleanup_free_ struct nd_addrs *addrs = NULL;
+    int r = addrs_read(nl, idx, &addrs);
     if (r < 0)
         return cove_err_sys(err, -r, "linux.netDevices[\"%s\"]: read its addresses", d->host_name);
     /* MNL_SOCKET_BUFFER_SIZE is computed at run time (a VLA) */
@@ -267,11 +228,8 @@ int cove_netdev_move_out(int nsfd, const char *name, const char *host_name, stru
     _cleanup_mnl_ struct mnl_socket *nl = nl_open_in(nsfd, name, &idx, err);
     if (!nl)
         return cove_err_prefix(err, "linux.netDevices[\"%s\"]", host_name);
-    struct nd_addrs *addrs = calloc(1, sizeof(*addrs));
-    _cleanup_free_ void *addrs_owner = addrs;
-    if (!addrs)
-        return cove_err_set(err, ENOMEM, "out of memory");
-    int r = addrs_dump(nl, idx, addrs);
+    _cleanup_free_ struct nd_addrs *addrs = NULL;
+    int r = addrs_read(nl, idx, &addrs);
     if (r < 0)
         return cove_err_sys(err, -r, "linux.netDevices[\"%s\"]: read the addresses of \"%s\"", host_name, name);
     char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
@@ -285,7 +243,7 @@ int cove_netdev_move_out(int nsfd, const char *name, const char *host_name, stru
     unsigned hidx = if_nametoindex(host_name);
     if (hidx == 0)
         return cove_err_sys(err, errno, "linux.netDevices[\"%s\"]: back on the host", host_name);
-    _cleanup_mnl_ struct mnl_socket *hnl = nl_open(err);
+    _cleanup_mnl_ struct mnl_socket *hnl = cove_net_open(err);
     if (!hnl)
         return cove_err_prefix(err, "linux.netDevices[\"%s\"]", host_name);
     char a[64] = "";

@@ -17,6 +17,7 @@
 #include "namespaces/mountopts.h"
 #include "runtime/cleanup.h"
 #include "runtime/config_json.h"
+#include "runtime/hooks.h"
 
 /* Larger configs are refused on load; real ones are a few KiB. */
 #define CONFIG_MAX_SIZE (16u << 20)
@@ -88,31 +89,24 @@ static int parse_hook(const struct cj_node *v, struct cove_hook *h, struct cove_
     return 0;
 }
 
-static const char *const hook_names[COVE_HOOK__MAX] = {
-    [COVE_HOOK_PRESTART] = "prestart",
-    [COVE_HOOK_CREATE_RUNTIME] = "createRuntime",
-    [COVE_HOOK_CREATE_CONTAINER] = "createContainer",
-    [COVE_HOOK_START_CONTAINER] = "startContainer",
-    [COVE_HOOK_POSTSTART] = "poststart",
-    [COVE_HOOK_POSTSTOP] = "poststop",
-};
-
 static int parse_hooks(const struct cj_node *hooks, struct cove_config *c, struct cove_err *err) {
     for (int k = 0; k < COVE_HOOK__MAX; k++) {
+        /* the config.json key of each kind is named in one place, hooks.c */
+        const char *name = cove_hook_kind_name((enum cove_hook_kind)k);
         const struct cj_node *a;
-        CJ_TRY(cj_arr(hooks, hook_names[k], &a, err));
+        CJ_TRY(cj_arr(hooks, name, &a, err));
         if (!a)
             continue;
         struct cove_hook_list *l = &c->hooks[k];
         l->items = cj_calloc(a->n, sizeof(*l->items));
         if (!l->items)
-            return cove_err_set(err, ENOMEM, "%s: out of memory", hook_names[k]);
+            return cove_err_set(err, ENOMEM, "%s: out of memory", name);
         l->n = a->n;
         for (size_t i = 0; i < a->n; i++) {
             if (a->items[i]->type != CJ_OBJECT)
-                return cove_err_set(err, EINVAL, "%s[%zu]: must be an object", hook_names[k], i);
+                return cove_err_set(err, EINVAL, "%s[%zu]: must be an object", name, i);
             if (parse_hook(a->items[i], &l->items[i], err) < 0)
-                return cove_err_path(err, "%s[%zu]", hook_names[k], i);
+                return cove_err_path(err, "%s[%zu]", name, i);
         }
     }
     return 0;

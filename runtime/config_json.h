@@ -80,10 +80,16 @@ int config_parse_resources(const struct cj_node *v, struct cove_resources *r, st
 int config_parse_idmaps(const struct cj_node *obj, const char *key, struct cove_idmap **out,
                         size_t *n, struct cove_err *err);
 bool config_path_is_absolute(const char *p);
+/* One seccomp rule's args[i] (an object): index and op required, value too
+ * when value_required (config.json; a seccomp profile may leave it out). */
+int config_parse_seccomp_arg(const struct cj_node *av, size_t i, bool value_required, struct cove_seccomp_arg *sa,
+                             struct cove_err *err);
 /* Each entry must be KEY=value with a non-empty KEY. */
 int config_check_env(char **env, size_t n, const char *key, struct cove_err *err);
 void config_free_process(struct cove_process *p);
 void config_free_linux(struct cove_linux *l);
+/* linux.seccomp, also what cove_seccomp_profile_resolve fills */
+void config_free_seccomp(struct cove_seccomp *s);
 void config_free_resources(struct cove_resources *r);
 
 /* Name tables private to config (config_names.c). -1 if unknown. */

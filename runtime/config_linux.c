@@ -162,6 +162,28 @@ static int parse_cgroups_path(const struct cj_node *l, struct cove_linux *lx, st
     return 0;
 }
 
+/* One linux.seccomp.syscalls[].args[i] object (av must be an object); also
+ * used for seccomp profiles, where "value" may be left out. */
+int config_parse_seccomp_arg(const struct cj_node *av, size_t i, bool value_required, struct cove_seccomp_arg *sa,
+                             struct cove_err *err) {
+    int64_t index = 0;
+    bool hi = false, hv = false;
+    _cleanup_free_ char *op = NULL;
+    if (cj_i64_range(av, "index", 0, 5, &index, &hi, err) < 0 ||
+        cj_u64(av, "value", &sa->value, &hv, err) < 0 ||
+        cj_u64(av, "valueTwo", &sa->value_two, NULL, err) < 0 ||
+        cj_str_req(av, "op", &op, err) < 0)
+        return cove_err_path(err, "args[%zu]", i);
+    if (!hi || (value_required && !hv))
+        return cove_err_set(err, EINVAL, "args[%zu].%s: is required", i, !hi ? "index" : "value");
+    sa->index = (unsigned)index;
+    int o = cove_seccomp_op_from_name(op);
+    if (o < 0)
+        return cove_err_set(err, EINVAL, "args[%zu].op: unknown seccomp operator \"%s\"", i, op);
+    sa->op = (enum cove_seccomp_op)o;
+    return 0;
+}
+
 static int parse_seccomp_rule(const struct cj_node *v, struct cove_seccomp_rule *rule, struct cove_err *err) {
     CJ_TRY(cj_strv(v, "names", &rule->names, &rule->n_names, err));
     if (rule->n_names == 0)
@@ -182,25 +204,8 @@ static int parse_seccomp_rule(const struct cj_node *v, struct cove_seccomp_rule 
     if (!rule->args)
         return cove_err_set(err, ENOMEM, "args: out of memory");
     rule->n_args = args->n;
-    for (size_t i = 0; i < args->n; i++) {
-        struct cove_seccomp_arg *sa = &rule->args[i];
-        const struct cj_node *av = args->items[i];
-        int64_t index;
-        bool hi, hv;
-        _cleanup_free_ char *op = NULL;
-        if (cj_i64_range(av, "index", 0, 5, &index, &hi, err) < 0 ||
-            cj_u64(av, "value", &sa->value, &hv, err) < 0 ||
-            cj_u64(av, "valueTwo", &sa->value_two, NULL, err) < 0 ||
-            cj_str_req(av, "op", &op, err) < 0)
-            return cove_err_path(err, "args[%zu]", i);
-        if (!hi || !hv)
-            return cove_err_set(err, EINVAL, "args[%zu].%s: is required", i, !hi ? "index" : "value");
-        sa->index = (unsigned)index;
-        int o = cove_seccomp_op_from_name(op);
-        if (o < 0)
-            return cove_err_set(err, EINVAL, "args[%zu].op: unknown seccomp operator \"%s\"", i, op);
-        sa->op = (enum cove_seccomp_op)o;
-    }
+    for (size_t i = 0; i < args->n; i++)
+        CJ_TRY(config_parse_seccomp_arg(args->items[i], i, true, &rule->args[i], err));
     return 0;
 }
 
@@ -428,7 +433,7 @@ int config_parse_linux(const struct cj_node *l, struct cove_linux *lx, struct co
     return check_namespaces(lx, err);
 }
 
-static void free_seccomp(struct cove_seccomp *s) {
+void config_free_seccomp(struct cove_seccomp *s) {
     strv_free(s->architectures);
     strv_free(s->flags);
     free(s->listener_path);
@@ -456,7 +461,7 @@ void config_free_linux(struct cove_linux *l) {
         free(l->sysctl[i].value);
     }
     free(l->sysctl);
-    free_seccomp(&l->seccomp);
+    config_free_seccomp(&l->seccomp);
     strv_free(l->masked_paths);
     strv_free(l->readonly_paths);
     free(l->mount_label);

@@ -25,6 +25,7 @@
 #include "namespaces/path.h"
 #include "namespaces/rootfs.h"
 #include "runtime/cleanup.h"
+#include "runtime/fds.h"
 #include "runtime/init.h"
 #include "runtime/lsm.h"
 #include "runtime/hooks.h"
@@ -172,18 +173,9 @@ static int init_keyring(const struct cove_init_args *a, struct cove_err *err) {
     return 0;
 }
 
+/* the preserved fds reach the workload, and nothing else does */
 static int init_fds(const struct cove_init_args *a, struct cove_err *err) {
-    unsigned first = 3 + a->preserve_fds;
-    /* the preserved fds reach the workload... */
-    for (unsigned fd = 3; fd < first; fd++) {
-        int fl = fcntl((int)fd, F_GETFD);
-        if (fl >= 0 && fcntl((int)fd, F_SETFD, fl & ~FD_CLOEXEC) < 0)
-            return cove_err_sys(err, errno, "--preserve-fds: fd %u", fd);
-    }
-    /* ...and nothing else does: everything above becomes close-on-exec */
-    if (cove_close_range(first, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-        return cove_err_sys(err, errno, "close_range");
-    return 0;
+    return cove_fds_pass(a->preserve_fds, err);
 }
 
 static int init_wait_start(const struct cove_init_args *a, struct cove_err *err) {

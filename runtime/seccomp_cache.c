@@ -142,10 +142,12 @@ static int canon_profile(const struct cove_seccomp *s, struct canon *c) {
 
 /* ---------------------------------------------------------------- load */
 
-static int read_all(int fd, void *buf, size_t len) {
+/* Read into rbuf, or write wbuf, exactly len bytes: short transfers and
+ * EINTR are retried, end of file is -EIO. */
+static int io_all(int fd, void *rbuf, const void *wbuf, size_t len) {
     size_t done = 0;
     while (done < len) {
-        ssize_t n = read(fd, (char *)buf + done, len - done);
+        ssize_t n = rbuf ? read(fd, (char *)rbuf + done, len - done) : write(fd, (const char *)wbuf + done, len - done);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -153,6 +155,10 @@ static int read_all(int fd, void *buf, size_t len) {
         done += (size_t)n;
     }
     return 0;
+}
+
+static int read_all(int fd, void *buf, size_t len) {
+    return io_all(fd, buf, NULL, len);
 }
 
 /* Returns 1 and fills *out on a verified hit, 0 on any miss. */
@@ -191,16 +197,7 @@ static int cache_load(int dirfd, const char *name, const struct canon *c, uint64
 /* --------------------------------------------------------------- store */
 
 static int write_all(int fd, const void *buf, size_t len) {
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = write(fd, (const char *)buf + done, len - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return n < 0 ? -errno : -EIO;
-        done += (size_t)n;
-    }
-    return 0;
+    return io_all(fd, NULL, buf, len);
 }
 
 static int cache_store(int dirfd, const char *name, const struct canon *c, uint64_t key, const struct cove_seccomp_prog *p) {

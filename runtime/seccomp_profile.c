@@ -76,15 +76,7 @@ static const char *scmp_arch_of(const char *arch) {
 void cove_seccomp_profile_free(struct cove_seccomp *s) {
     if (!s)
         return;
-    strv_free(s->architectures);
-    strv_free(s->flags);
-    free(s->listener_path);
-    free(s->listener_metadata);
-    for (size_t i = 0; i < s->n_syscalls; i++) {
-        strv_free(s->syscalls[i].names);
-        free(s->syscalls[i].args);
-    }
-    free(s->syscalls);
+    config_free_seccomp(s);
     memset(s, 0, sizeof(*s));
 }
 
@@ -183,23 +175,9 @@ static int parse_args(const struct cj_node *v, struct cove_seccomp_rule *r, stru
         return cove_err_set(err, ENOMEM, "args: out of memory");
     r->n_args = args->n;
     for (size_t i = 0; i < args->n; i++) {
-        const struct cj_node *a = args->items[i];
-        struct cove_seccomp_arg *sa = &r->args[i];
-        int64_t index = 0;
-        bool hi = false;
-        _cleanup_free_ char *op = NULL;
-        if (a->type != CJ_OBJECT)
+        if (args->items[i]->type != CJ_OBJECT)
             return cove_err_set(err, EINVAL, "args[%zu]: must be an object", i);
-        if (cj_i64_range(a, "index", 0, 5, &index, &hi, err) < 0 || cj_u64(a, "value", &sa->value, NULL, err) < 0 ||
-            cj_u64(a, "valueTwo", &sa->value_two, NULL, err) < 0 || cj_str_req(a, "op", &op, err) < 0)
-            return cove_err_path(err, "args[%zu]", i);
-        if (!hi)
-            return cove_err_set(err, EINVAL, "args[%zu].index: is required", i);
-        sa->index = (unsigned)index;
-        int o = cove_seccomp_op_from_name(op);
-        if (o < 0)
-            return cove_err_set(err, EINVAL, "args[%zu].op: unknown seccomp operator \"%s\"", i, op);
-        sa->op = (enum cove_seccomp_op)o;
+        CJ_TRY(config_parse_seccomp_arg(args->items[i], i, false, &r->args[i], err));
     }
     return 0;
 }

@@ -4,6 +4,8 @@
 #define COVE_CLI_H
 
 #include <stdbool.h>
+#include <yajl/yajl_gen.h>
+
 #include "runtime/err.h"
 
 struct cli_global {
@@ -23,6 +25,9 @@ void cli_log(const char *level, const char *fmt, ...) __attribute__((format(prin
 /* Report err (as level "error") and return exit code 1. */
 int cli_fail(const struct cove_err *err);
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Write the JSON generated so far in g to stdout, and a newline. */
+void cli_print_gen(yajl_gen g);
 
 /* Parse a signal: "KILL", "SIGKILL", "9". Returns the number or -1. */
 int cli_parse_signal(const char *s);

@@ -126,11 +126,7 @@ static void print_event(const char *type, const char *id, const struct cove_cgro
         gen_stats(g, st);
     }
     yajl_gen_map_close(g);
-    const unsigned char *buf;
-    size_t len;
-    yajl_gen_get_buf(g, &buf, &len);
-    fwrite(buf, 1, len, stdout);
-    fputc('\n', stdout);
+    cli_print_gen(g);
     fflush(stdout);
     yajl_gen_free(g);
 }

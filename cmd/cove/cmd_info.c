@@ -91,11 +91,7 @@ static void print_json(const struct list_row *rows, size_t n) {
     for (size_t i = 0; i < n; i++)
         cove_state_oci_gen(g, &rows[i].s, rows[i].status);
     yajl_gen_array_close(g);
-    const unsigned char *buf;
-    size_t len;
-    yajl_gen_get_buf(g, &buf, &len);
-    fwrite(buf, 1, len, stdout);
-    fputc('\n', stdout);
+    cli_print_gen(g);
     yajl_gen_free(g);
 }
 

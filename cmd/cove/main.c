@@ -97,6 +97,14 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) {
     return 1;
 }
 
+void cli_print_gen(yajl_gen g) {
+    const unsigned char *buf;
+    size_t len;
+    yajl_gen_get_buf(g, &buf, &len);
+    fwrite(buf, 1, len, stdout);
+    fputc('\n', stdout);
+}
+
 int cli_parse_signal(const char *s) {
     if (!s || !*s)
         return -1;

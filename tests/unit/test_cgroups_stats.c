@@ -18,49 +18,8 @@
 #include "cgroups/cgroups.h"
 #include "runtime/config.h"
 
-static char tmp[256];
-
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
-    (void)sb; (void)flag; (void)ftw;
-    return remove(p);
-}
-static void setup(void) {
-    snprintf(tmp, sizeof(tmp), "/tmp/cove-cgstats-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmp));
-}
-static void teardown(void) { nftw(tmp, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-
-static char *P(const char *fmt, ...) {
-    static char bufs[8][1024];
-    static int i;
-    char *b = bufs[i++ % 8];
-    char rel[400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(rel, sizeof(rel), fmt, ap);
-    va_end(ap);
-    snprintf(b, 1024, "%s/%s", tmp, rel);
-    return b;
-}
-
-static void mkdirs(const char *path) {
-    char buf[512];
-    snprintf(buf, sizeof(buf), "%s", path);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(buf, 0755);
-            *p = '/';
-        }
-    mkdir(buf, 0755);
-}
-
-static void put(const char *path, const char *content) {
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f, "%s", path);
-    fputs(content, f);
-    fclose(f);
-}
+#define CGF_TMP_TEMPLATE "/tmp/cove-cgstats-XXXXXX"
+#include "cgroup_fixture.h"
 
 static void open_cg(struct cove_cgroup_host *h, struct cove_cgroup *cg, const char *root, enum cove_cgroup_mode mode) {
     struct cove_err err = { 0 };
