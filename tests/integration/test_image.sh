@@ -1,7 +1,8 @@
 #!/bin/bash
 # Images: import (OCI layout, oci-archive, docker-archive, index platform
 # selection), hostile layers refused with nothing left, layer contents in a
-# container, image ls/inspect/rm/gc, `cove bundle --image` + run with the
+# container, archives written by `podman save` (when podman is installed),
+# image ls/inspect/rm/gc, `cove bundle --image` + run with the
 # overlay gone after delete, `run --overlay`.
 . "$(dirname "$0")/lib.sh"
 
@@ -26,6 +27,33 @@ t_imports_oci_layout_oci_archive_and_docker_archive() {
     assert_contains "$OUT" docker-test:latest
     assert_eq 3 "$(layers_in_store)" "layers are shared by content (diff-id)"
     assert_eq "" "$(ls -A "$TEST_TMP/store/tmp")" "no import work dirs left"
+}
+
+t_imports_archives_written_by_podman_save() {
+    # real archives from a private podman (own storage, vfs): docker-archive
+    # (podman save's default) and oci-archive, then a container from one
+    command -v podman >/dev/null || { echo "    (podman not installed: case not run)"; return 0; }
+    # podman refuses a runroot longer than 50 characters: a short one of ours
+    local rr; rr=$(mktemp -d /tmp/cove-pm.XXXXXX)
+    local p=(podman --root "$TEST_TMP/pm/storage" --runroot "$rr" --storage-driver vfs)
+    mkdir -p "$TEST_TMP/pm/r/bin"
+    cp "$(command -v busybox)" "$TEST_TMP/pm/r/bin/busybox"
+    ln -s busybox "$TEST_TMP/pm/r/bin/sh"
+    ln -s busybox "$TEST_TMP/pm/r/bin/cat"
+    echo from-podman > "$TEST_TMP/pm/r/marker"
+    tar -C "$TEST_TMP/pm/r" -cf "$TEST_TMP/pm/rootfs.tar" .
+    "${p[@]}" import -q "$TEST_TMP/pm/rootfs.tar" localhost/cove-pm:1 >/dev/null 2>"$TEST_TMP/pm/err" || fail "podman import: $(cat "$TEST_TMP/pm/err")"
+    "${p[@]}" save -q -o "$TEST_TMP/pm/docker.tar" localhost/cove-pm:1 || fail "podman save"
+    "${p[@]}" save -q --format oci-archive -o "$TEST_TMP/pm/oci.tar" localhost/cove-pm:1 || fail "podman save oci"
+    "${p[@]}" rmi -a -f >/dev/null 2>&1
+    rm -rf "$rr"
+    assert_ok img image import --name pm-docker "$TEST_TMP/pm/docker.tar"
+    assert_ok img image import --name pm-oci "$TEST_TMP/pm/oci.tar"
+    assert_ok img bundle --image pm-oci "$TEST_TMP/b" -- cat /marker
+    cfg_set b ".linux.cgroupsPath = \"$CG_PARENT/pm\""
+    ctr_run pm b
+    assert_eq 0 "$RC" "run (stderr: $ERR)"
+    assert_eq from-podman "$OUT" "file from the podman-saved layer"
 }
 
 t_index_platform_selection() {
