@@ -34,10 +34,15 @@ t_init_is_not_dumpable_before_exec() {
     assert_eq 1000 "$(stat -c %u "/proc/$pid/status")" "owner of /proc/<pid>/status after exec"
 }
 
-# attack CAPS_JQ — run the attack with A's capabilities edited by CAPS_JQ;
-# leaves A's findings in $TEST_TMP/log/hits
-attack() {
-    # A: the attacker, root in its container with the default capabilities.
+# make_attacker [exec] — bundle "a": the attacker, root in its container
+# with the default capabilities; logs every success to $TEST_TMP/log/hits.
+# With "exec" it only logs readlink and open-for-write: a process `cove exec`
+# starts becomes an ordinary, readable container process at its execve, so a
+# read that lands after that execve is not a hit.
+make_attacker() {
+    local reads='cat $p/exe > /dev/null 2>&1 && echo "open-r $p" >> /log/hits
+                cat $p/environ > /dev/null 2>&1 && echo "environ $p" >> /log/hits'
+    [ "${1:-}" = exec ] && reads=:
     # It loops over every other pid it can see and tries to open
     # /proc/<pid>/exe for reading and writing, and to read its link; any
     # success is logged to a file the test reads.
@@ -51,14 +56,19 @@ attack() {
                 l=$(readlink $p/exe 2>/dev/null)
                 [ "$l" = /bin/busybox ] && continue   # our own children
                 [ -n "$l" ] && echo "readlink $p -> $l" >> /log/hits
-                cat $p/exe > /dev/null 2>&1 && echo "open-r $p" >> /log/hits
                 ( exec 3>>$p/exe ) 2>/dev/null && echo "open-w $p" >> /log/hits
-                cat $p/environ > /dev/null 2>&1 && echo "environ $p" >> /log/hits
+                '"$reads"'
                 echo "$p" > /log/seen
             done
         done; echo stopped > /log/done'
     cfg_set a --arg l "$TEST_TMP/log" \
         '.mounts += [{destination: "/log", type: "bind", source: $l, options: ["bind", "rw"]}]'
+}
+
+# attack CAPS_JQ — run the attack with A's capabilities edited by CAPS_JQ;
+# leaves A's findings in $TEST_TMP/log/hits
+attack() {
+    make_attacker
     cfg_set a "$1"
     ctr_create a a
     assert_ok cove start "$(cid a)"
@@ -95,19 +105,7 @@ t_container_cannot_open_the_exe_of_a_joining_init() {
 t_container_cannot_reach_cove_exec_joining_its_pid_namespace() {
     # the same attacker, racing `cove exec`: the exec'd process is a copy of
     # cove inside A's pid namespace until its execve
-    mkdir -p "$TEST_TMP/log"
-    make_bundle a sh -c '
-        while [ ! -e /log/stop ]; do
-            for p in /proc/[0-9]*; do
-                case $p in /proc/1|/proc/$$) continue ;; esac
-                l=$(readlink $p/exe 2>/dev/null)
-                [ "$l" = /bin/busybox ] && continue
-                [ -n "$l" ] && echo "readlink $p -> $l" >> /log/hits
-                ( exec 3>>$p/exe ) 2>/dev/null && echo "open-w $p" >> /log/hits
-            done
-        done; echo stopped > /log/done'
-    cfg_set a --arg l "$TEST_TMP/log" \
-        '.mounts += [{destination: "/log", type: "bind", source: $l, options: ["bind", "rw"]}]'
+    make_attacker exec
     ctr_create a a
     assert_ok cove start "$(cid a)"
     local sum; sum=$(sha256sum < "$COVE")
