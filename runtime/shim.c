@@ -32,6 +32,7 @@
 #include "runtime/create.h"
 #include "runtime/init.h"
 #include "runtime/ops.h"
+#include "runtime/selfexe.h"
 #include "runtime/shim.h"
 #include "runtime/syscalls.h"
 
@@ -141,20 +142,16 @@ int cove_shim_argv_parse(int argc, char **argv, struct cove_shim_opts *o, int *r
 /* ---------------------------------------------------------------- client */
 
 int cove_shim_default_path(char **path, struct cove_err *err) {
-    const char *env = getenv("COVE_SHIM");
+    char buf[PATH_MAX];
+#ifdef COVE_DEV_ENV
+    const char *env = getenv("COVE_SHIM"); /* a test build's override; never in a release */
     if (env && *env)
         return (*path = strdup(env)) ? 0 : cove_err_set(err, ENOMEM, "out of memory");
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n < 0)
-        return cove_err_sys(err, errno, "readlink /proc/self/exe");
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (slash)
-        *slash = '\0';
-    if (asprintf(path, "%s/cove-shim", slash ? exe : ".") < 0)
-        return cove_err_set(err, ENOMEM, "out of memory");
-    return 0;
+#endif
+    int r = cove_selfexe_sibling("cove-shim", buf, sizeof(buf), err);
+    if (r < 0)
+        return r;
+    return (*path = strdup(buf)) ? 0 : cove_err_set(err, ENOMEM, "out of memory");
 }
 
 /* In the grandchild: exec the shim; on failure tell the client why. */
@@ -165,8 +162,9 @@ _Noreturn static void spawn_exec(const char *path, char **argv, int report_fd) {
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (null >= 0 && dup2(null, 0) == 0 && dup2(null, 1) == 1 && dup2(null, 2) == 2 &&
         fcntl(report_fd, F_SETFD, 0) == 0)
-        execv(path, argv);
-    cove_err_sys(&e, errno, "exec cove-shim %s", path);
+        cove_selfexe_exec(path, argv, &e); /* the shim starts protected */
+    else
+        cove_err_sys(&e, errno, "exec cove-shim %s", path);
     cove_msg_send(report_fd, COVE_MSG_ERROR, &e);
     _exit(127);
 }
@@ -579,10 +577,17 @@ int cove_shim_main(int argc, char **argv) {
     struct shim sh = {.report = -1, .sigfd = -1, .out_r = -1, .err_r = -1, .dirfd = -1, .exit_fd = -1, .null = -1,
                       .log = {.fd = -1}};
     struct cove_err err = {0};
+    cove_selfexe_init();
     if (cove_shim_argv_parse(argc, argv, &sh.o, &sh.report, &err) < 0) {
         if (sh.report >= 0)
             cove_msg_send(sh.report, COVE_MSG_ERROR, &err);
         return 2;
+    }
+    /* the shim clones the container's init: never from a writable image
+     * (cove starts it from a read-only clone, so this is a no-op then) */
+    if (cove_selfexe_protect(argv, &err) < 0) {
+        cove_msg_send(sh.report, COVE_MSG_ERROR, &err);
+        return 1;
     }
     fcntl(sh.report, F_SETFD, FD_CLOEXEC);
     if (shim_prepare(&sh, &err) < 0) {

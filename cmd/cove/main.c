@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "runtime/hooks.h"
+#include "runtime/selfexe.h"
 #include "runtime/state.h"
 #include "version.h"
 
@@ -127,30 +128,26 @@ int cli_parse_signal(const char *s) {
     return -1;
 }
 
-#ifndef COVE_WITH_IMAGE
 static char **g_argv;
 
-/* image, bundle, sandbox live in cove-image (next to this binary, or
- * $COVE_IMAGE_BIN) so that cove itself does not load libarchive/libcrypto
- * on every container start; the whole command line is handed over. */
+#ifndef COVE_WITH_IMAGE
+/* image, bundle, sandbox live in cove-image (next to this binary) so that
+ * cove itself does not load libarchive/libcrypto on every container start;
+ * the whole command line is handed over, and cove-image starts from a
+ * read-only clone of itself (runtime/selfexe.h: sandbox enters containers). */
 static int cmd_image_exec(int argc, char **argv) {
-    const char *bin = getenv("COVE_IMAGE_BIN");
-    char self[PATH_MAX], path[PATH_MAX + 16];
-    if (!bin) {
-        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-        if (n < 0) {
-            cli_log("error", "%s: cannot find cove-image: readlink /proc/self/exe: %s", argv[0], strerror(errno));
-            return 1;
-        }
-        self[n] = '\0';
-        char *slash = strrchr(self, '/');
-        if (slash)
-            *slash = '\0';
-        snprintf(path, sizeof(path), "%s/cove-image", self);
-        bin = path;
-    }
-    execv(bin, g_argv);
-    cli_log("error", "%s: cannot run %s: %s", argv[0], bin, strerror(errno));
+    (void)argc;
+    struct cove_err err = {0};
+    char path[PATH_MAX];
+    const char *bin = path;
+#ifdef COVE_DEV_ENV
+    if (getenv("COVE_IMAGE_BIN")) /* a test build's override; never in a release */
+        bin = getenv("COVE_IMAGE_BIN");
+#endif
+    if (bin == path && cove_selfexe_sibling("cove-image", path, sizeof(path), &err) < 0)
+        return cli_fail(&err);
+    cove_selfexe_exec(bin, g_argv, &err);
+    cli_log("error", "%s: cannot run %s: %s", argv[0], bin, err.msg);
     return 1;
 }
 #define cmd_image cmd_image_exec
@@ -162,27 +159,32 @@ static const struct {
     const char *name;
     cli_cmd_fn fn;
     const char *help;
+    bool enters; /* puts a process into a container: runs from a read-only image */
 } commands[] = {
-    {"create", cmd_create, "create a container"},
-    {"start", cmd_start, "execute the user-defined process in a created container"},
-    {"run", cmd_run, "create and run a container"},
-    {"exec", cmd_exec, "execute new process inside the container"},
-    {"state", cmd_state, "output the state of a container"},
-    {"list", cmd_list, "lists containers started by cove with the given root"},
-    {"kill", cmd_kill, "kill sends the specified signal (default: SIGTERM) to the container's init process"},
-    {"delete", cmd_delete, "delete any resources held by the container"},
-    {"spec", cmd_spec, "create a new specification file"},
-    {"features", cmd_features, "show the enabled features"},
-    {"image", cmd_image, "manage OCI images: import, ls, inspect, rm, gc"},
-    {"bundle", cmd_bundle, "write a bundle (config.json + overlay root) from an image"},
-    {"sandbox", cmd_sandbox, "run a command in a throw-away hardened container (CI jobs)"},
-    {"wait", cmd_wait, "wait until a container stops; print and exit with its exit code"},
-    {"logs", cmd_logs, "print the output of a detached container (-f: follow)"},
-    {"pause", cmd_pause, "pause suspends all processes inside the container"},
-    {"resume", cmd_resume, "resumes all processes that have been previously paused"},
-    {"ps", cmd_ps, "ps displays the processes running inside a container"},
-    {"update", cmd_update, "update container resource constraints"},
-    {"events", cmd_events, "display container events such as OOM notifications, cpu, memory, and IO usage statistics"},
+    {"create", cmd_create, "create a container", true},
+    {"start", cmd_start, "execute the user-defined process in a created container", false},
+    {"run", cmd_run, "create and run a container", true},
+    {"exec", cmd_exec, "execute new process inside the container", true},
+    {"state", cmd_state, "output the state of a container", false},
+    {"list", cmd_list, "lists containers started by cove with the given root", false},
+    {"kill", cmd_kill, "kill sends the specified signal (default: SIGTERM) to the container's init process", false},
+    {"delete", cmd_delete, "delete any resources held by the container", false},
+    {"spec", cmd_spec, "create a new specification file", false},
+    {"features", cmd_features, "show the enabled features", false},
+    {"image", cmd_image, "manage OCI images: import, ls, inspect, rm, gc", false},
+    {"bundle", cmd_bundle, "write a bundle (config.json + overlay root) from an image", false},
+#ifdef COVE_WITH_IMAGE
+    {"sandbox", cmd_sandbox, "run a command in a throw-away hardened container (CI jobs)", true},
+#else
+    {"sandbox", cmd_sandbox, "run a command in a throw-away hardened container (CI jobs)", false},
+#endif
+    {"wait", cmd_wait, "wait until a container stops; print and exit with its exit code", false},
+    {"logs", cmd_logs, "print the output of a detached container (-f: follow)", false},
+    {"pause", cmd_pause, "pause suspends all processes inside the container", false},
+    {"resume", cmd_resume, "resumes all processes that have been previously paused", false},
+    {"ps", cmd_ps, "ps displays the processes running inside a container", false},
+    {"update", cmd_update, "update container resource constraints", false},
+    {"events", cmd_events, "display container events such as OOM notifications, cpu, memory, and IO usage statistics", false},
 };
 
 static void usage(FILE *f) {
@@ -211,9 +213,8 @@ static void version(void) {
 }
 
 int main(int argc, char **argv) {
-#ifndef COVE_WITH_IMAGE
+    cove_selfexe_init();
     g_argv = argv;
-#endif
     cove_hooks_set_warn_fn(log_warning);
     enum { O_ROOT = 256, O_IMAGE_ROOT, O_LOG, O_LOG_FORMAT, O_DEBUG, O_SYSTEMD, O_ROOTLESS, O_CRIU };
     static const struct option opts[] = {
@@ -268,6 +269,9 @@ int main(int argc, char **argv) {
     }
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
         if (strcmp(commands[i].name, name) == 0) {
+            struct cove_err err = {0};
+            if (commands[i].enters && cove_selfexe_protect(g_argv, &err) < 0)
+                return cli_fail(&err);
             int sub_argc = argc - optind;
             char **sub_argv = argv + optind;
             optind = 0; /* reset getopt for the command's own flags */

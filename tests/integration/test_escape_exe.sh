@@ -7,12 +7,178 @@
 # mem,fd} need CAP_SYS_PTRACE (which containers do not get), and it never
 # re-executes itself inside the container.
 #
+# The direct attack is tested first: the workload's path leads the kernel
+# to /proc/self/exe ("#!/proc/self/exe" as the program, or a symlink to it),
+# so the host's runtime binary runs inside the container, with the image's
+# dynamic loader and the image's /etc/ld.so.preload. The payload
+# (attack/exe_overwrite.c) keeps /proc/self/exe open and rewrites it once
+# it is no longer busy. The defence: cove, cove-shim and cove-image run
+# only from a read-only clone of themselves (runtime/selfexe.c), so what
+# /proc/self/exe reaches from inside a container cannot be written.
+#
 # The race is tested twice: against `cove exec` (its child is a cove image
 # inside the pid namespace until execve; a short window, hit 40 times), and
 # against a second container joining a running one's pid namespace: that
 # joining init is visible for as long as it waits in "created", which makes
 # the window as wide as we like (and gives the positive control).
 . "$(dirname "$0")/lib.sh"
+
+# ------------------------------------------------------------ the overwrite
+# copy_build — run a copy of the build ($TEST_TMP/bin): an attack that
+# works destroys the copy, not the build the other tests use
+copy_build() {
+    mkdir -p "$TEST_TMP/bin"
+    local b
+    for b in cove cove-shim cove-image; do
+        [ -x "$(dirname "$COVE")/$b" ] && cp "$(dirname "$COVE")/$b" "$TEST_TMP/bin/$b"
+    done
+    COVE=$TEST_TMP/bin/cove
+    SUMS=$(cd "$TEST_TMP/bin" && sha256sum -- *)
+}
+
+# make_exe_attack_bundle NAME ARG... — a bundle whose image can run the
+# runtime binary: its dynamic loader and libraries, /etc/ld.so.preload
+# naming the payload, /bin/evil ("#!/proc/self/exe") and /bin/evil-link
+# (-> /proc/self/exe). The payload logs to $TEST_TMP/log.
+make_exe_attack_bundle() {
+    local n=$1; shift
+    make_bundle "$n" "$@"
+    local r="$TEST_TMP/$n/rootfs" lib
+    mkdir -p "$r/lib64" "$r/lib/x86_64-linux-gnu" "$r/log" "$TEST_TMP/log"
+    for lib in $(for b in "$TEST_TMP"/bin/*; do ldd "$b"; done |
+                 awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/.*[^:]$/ { print $1 }' | sort -u); do
+        cp -L "$lib" "$r/lib/x86_64-linux-gnu/"
+        case $lib in */ld-linux*) cp -L "$lib" "$r/lib64/" ;; esac
+    done
+    cc -shared -fPIC -O1 -o "$r/lib/payload.so" "$(dirname "$0")/attack/exe_overwrite.c" ||
+        fail "cannot build the payload"
+    echo /lib/payload.so > "$r/etc/ld.so.preload"
+    printf '#!/proc/self/exe\n' > "$r/bin/evil"
+    chmod 755 "$r/bin/evil"
+    ln -s /proc/self/exe "$r/bin/evil-link"
+    cfg_set "$n" --arg l "$TEST_TMP/log" \
+        '.mounts += [{destination: "/log", type: "bind", source: $l, options: ["bind", "rw"]}]'
+}
+
+# expect_overwrite_refused — the payload ran as the runtime binary inside
+# the container, tried for 4 s, and every binary of the copy is unchanged
+expect_overwrite_refused() {
+    wait_file "$TEST_TMP/log/result" 20
+    [ -s "$TEST_TMP/log/ran" ] || fail "the payload never ran as the runtime (no /log/ran)"
+    note "payload: $(head -1 "$TEST_TMP/log/ran"), result: $(cat "$TEST_TMP/log/result")"
+    assert_eq refused "$(cat "$TEST_TMP/log/result")" "the payload's write to /proc/self/exe"
+    assert_eq "$SUMS" "$(cd "$TEST_TMP/bin" && sha256sum -- *)" "sha256 of the runtime binaries"
+}
+
+t_init_running_proc_self_exe_cannot_overwrite_cove() {
+    copy_build
+    make_exe_attack_bundle a /bin/evil
+    ctr_create a a
+    assert_ok cove start "$(cid a)"
+    expect_overwrite_refused
+}
+
+t_init_exec_of_a_symlink_to_proc_self_exe_cannot_overwrite_cove() {
+    copy_build
+    make_exe_attack_bundle a /bin/evil-link
+    ctr_create a a
+    assert_ok cove start "$(cid a)"
+    expect_overwrite_refused
+}
+
+t_exec_running_proc_self_exe_cannot_overwrite_cove() {
+    copy_build
+    make_exe_attack_bundle a sleep 600
+    ctr_create a a
+    assert_ok cove start "$(cid a)"
+    cove exec "$(cid a)" /bin/evil >/dev/null 2>&1 || true
+    expect_overwrite_refused
+}
+
+t_detached_run_through_the_shim_cannot_overwrite_cove_shim() {
+    # no pid namespace: the payload outlives the init and the shim
+    copy_build
+    [ -x "$TEST_TMP/bin/cove-shim" ] || skip_case "no cove-shim next to $COVE"
+    make_exe_attack_bundle a /bin/evil
+    cfg_set a '.linux.namespaces |= map(select(.type != "pid"))'
+    assert_ok cove run -d --bundle "$(_abs a)" "$(cid a)"
+    # the payload forks and its parent, the init, exits: the shim exits
+    # too, and its binary is no longer busy
+    expect_overwrite_refused
+    # the payload's loop (no pid namespace: not killed with the init)
+    for pid in $(_pids_in_tmp); do kill -KILL "$pid" 2>/dev/null || true; done
+}
+
+wait_file_exists() {   # FILE — up to 10 s
+    local i
+    for ((i = 0; i < 200; i++)); do [ -e "$1" ] && return 0; sleep 0.05; done
+    fail "$1 never appeared"
+}
+
+# every process cove, cove-shim or cove-image puts into a container runs
+# a binary that cannot be opened for writing, even by the host's root
+assert_exe_not_writable() {   # PID WHAT
+    # a busy binary answers ETXTBSY before the mount is checked: ask the
+    # mount (statvfs through the magic link) and the seals instead
+    local how
+    how=$(python3 -c '
+import fcntl, os, sys
+p = "/proc/%s/exe" % sys.argv[1]
+fd = os.open(p, os.O_RDONLY)
+try:
+    seals = fcntl.fcntl(fd, 1034)   # F_GET_SEALS
+except OSError:
+    seals = 0
+ro = os.fstatvfs(fd).f_flag & os.ST_RDONLY
+print("read-only mount" if ro else "sealed memfd" if seals & 8 else "writable")' "$1") ||
+        fail "$2: cannot inspect /proc/$1/exe"
+    assert_ne writable "$how" "$2: the image behind /proc/$1/exe"
+}
+
+t_every_process_entering_a_container_runs_a_read_only_image() {
+    make_bundle b sleep 600
+    cfg_set b '.root.readonly = false'
+    ctr_create c b
+    assert_exe_not_writable "$(ctr_state c .pid)" "init waiting in created"
+    assert_ok cove start "$(cid c)"
+    cove exec "$(cid c)" sh -c 'touch /tmp/exec-ran; sleep 600' >/dev/null 2>&1 &
+    local job=$! i p ex=
+    wait_file_exists "$TEST_TMP/b/rootfs/tmp/exec-ran"
+    # the `cove exec` process (comm cove) waiting for its process
+    for p in /proc/[0-9]*; do
+        [ "$(cat "$p/comm" 2>/dev/null)" = cove ] || continue
+        tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -q " exec $(cid c) " && ex=${p#/proc/}
+    done
+    [ -n "$ex" ] || fail "no cove exec process found"
+    assert_exe_not_writable "$ex" "cove exec"
+    cove kill "$(cid c)" KILL >/dev/null
+    wait "$job" 2>/dev/null || true
+    cove delete --force "$(cid c)" >/dev/null
+    if [ -x "$(dirname "$COVE")/cove-shim" ]; then
+        assert_ok cove create --shim --bundle "$(_abs b)" "$(cid s)"
+        assert_exe_not_writable "$(ctr_state s .pid)" "init created through cove-shim"
+    fi
+}
+
+# runtime/selfexe.c on its own, through tests/integration/selfexe_probe.c
+PROBE=$(cd "${COVE_BUILD_DIR:-$(dirname "$COVE")}" && pwd)/tests/selfexe_probe
+
+t_protected_image_is_a_read_only_clone_for_root() {
+    [ -x "$PROBE" ] || skip_case "no $PROBE"
+    # the caller's _COVE_SELF_EXE is not believed: siblings come from the
+    # binary's real path, and the variable does not reach what it starts
+    run_capture env _COVE_SELF_EXE=/elsewhere/cove "$PROBE"
+    assert_eq 0 "$RC" "probe exit ($ERR)"
+    assert_eq "read-only-mount selfexe_probe $(dirname "$PROBE")/cove-shim env-clean" "$OUT"
+}
+
+t_without_mount_rights_the_image_is_a_sealed_memfd() {
+    [ -x "$PROBE" ] || skip_case "no $PROBE"
+    # a user namespace without its own mount namespace: open_tree is EPERM
+    run_capture unshare --user --map-root-user "$PROBE"
+    assert_eq 0 "$RC" "probe exit ($ERR)"
+    assert_eq "sealed-memfd selfexe_probe $(dirname "$PROBE")/cove-shim env-clean" "$OUT"
+}
 
 t_init_is_not_dumpable_before_exec() {
     # the files under /proc/<pid> of a non-dumpable process are owned by
@@ -83,7 +249,7 @@ attack() {
         ctr_create "b$i" b
         bpid=$(ctr_state "b$i" .pid)
         # B's init really is visible to A (same pid ns) and really is cove
-        assert_eq "$(readlink -f "$COVE")" "$(readlink -f "/proc/$bpid/exe")" "exe of the waiting init (host view)"
+        assert_eq "$(sha256sum < "$COVE")" "$(sha256sum < "/proc/$bpid/exe")" "image of the waiting init (host view)"
         # wait until A has had a go at B's init
         for ((j = 0; j < 100; j++)); do
             [ "$(cat "$TEST_TMP/log/seen" 2>/dev/null)" = "/proc/$(awk '/^NSpid:/ { print $3 }' "/proc/$bpid/status")" ] && break
@@ -124,7 +290,7 @@ t_attack_detects_access_when_the_barrier_is_lifted() {
     # positive control: with CAP_SYS_PTRACE the non-dumpable barrier does not
     # apply, and the same attack must report hits (else it proves nothing)
     attack '.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"])'
-    grep -q "readlink .* -> .*cove" "$TEST_TMP/log/hits" ||
+    grep -q "^readlink /proc/[0-9]* -> " "$TEST_TMP/log/hits" ||
         fail "attack with CAP_SYS_PTRACE found nothing: $(cat "$TEST_TMP/log/hits" 2>/dev/null)"
 }
 
