@@ -21,6 +21,7 @@
 void cove_bundle_plan_free(struct cove_bundle_plan *p) {
     strv_free(p->args);
     strv_free(p->env);
+    strv_free(p->lowers);
     free(p->cwd);
     free(p->additional_gids);
     free(p->hostname);
@@ -192,7 +193,9 @@ int cove_bundle_plan_from_image_config(const char *json, size_t len, const char 
         for (size_t i = 0; i < nl; i++) {
             yajl_val v = labels->u.object.values[i];
             const char *val = YAJL_IS_STRING(v) ? YAJL_GET_STRING(v) : NULL;
-            if (!val)
+            /* cove's own keys are not an image's to set */
+            if (!val || strncmp(labels->u.object.keys[i], COVE_ANN_RESERVED_PREFIX,
+                                strlen(COVE_ANN_RESERVED_PREFIX)) == 0)
                 continue;
             struct cove_kv *kv = &p->annotations[p->n_annotations++];
             kv->key = strdup(labels->u.object.keys[i]);
@@ -231,69 +234,44 @@ int cove_bundle_plan_image(struct cove_image_store *s, const char *ref, struct c
     return 0;
 }
 
-static char *join_lowers(char **lowers) {
-    size_t len = 1;
-    for (char **p = lowers; *p; p++)
-        len += strlen(*p) + 1;
-    char *s = calloc(1, len), *o = s;
-    if (!s)
-        return NULL;
-    for (char **p = lowers; *p; p++) {
-        if (p != lowers)
-            *o++ = ':';
-        o = stpcpy(o, *p);
-    }
-    return s;
+void cove_bundle_plan_overlay(struct cove_bundle_plan *p, char ***lowers) {
+    strv_free(p->lowers);
+    p->lowers = TAKE_PTR(*lowers);
 }
 
-/* Append one annotation (plan owns the strings). */
-static int plan_annotate(struct cove_bundle_plan *p, const char *key, char *value) {
-    struct cove_kv *a = realloc(p->annotations, (p->n_annotations + 1) * sizeof(*a));
-    if (!a) {
-        free(value);
-        return -ENOMEM;
-    }
-    p->annotations = a;
-    a[p->n_annotations].key = strdup(key);
-    a[p->n_annotations].value = value;
-    if (!a[p->n_annotations].key)
-        return -ENOMEM;
-    p->n_annotations++;
-    return 0;
-}
-
-int cove_bundle_plan_overlay(struct cove_bundle_plan *p, char **lowers, struct cove_err *err) {
-    char *joined = join_lowers(lowers);
-    if (!joined || plan_annotate(p, COVE_ANN_OVERLAY_LOWERS, joined) < 0)
+int cove_bundle_write_lowers(int dirfd, const struct cove_bundle_plan *p, struct cove_err *err) {
+    if (!p->lowers)
+        return 0;
+    size_t len = 0;
+    for (char **l = p->lowers; *l; l++)
+        len += strlen(*l) + 1;
+    _cleanup_free_ char *text = malloc(len + 1);
+    if (!text)
         return cove_err_set(err, ENOMEM, "out of memory");
-    return 0;
+    char *o = text;
+    for (char **l = p->lowers; *l; l++) {
+        o = stpcpy(o, *l);
+        *o++ = '\n';
+    }
+    return cove_write_file_atomic(dirfd, COVE_BUNDLE_LOWERS_FILE, text, len, 0600, err);
 }
 
 int cove_bundle_from_image(struct cove_image_store *s, const char *ref, const char *dir, char *const *args,
                            struct cove_err *err) {
-    struct cove_bundle_plan p = {0};
+    _cleanup_(cove_bundle_plan_free) struct cove_bundle_plan p = {0};
     _cleanup_strv_ char **lowers = NULL;
     int r = cove_bundle_plan_image(s, ref, &p, &lowers, err);
-    if (r == 0 && args && args[0]) {
+    if (r < 0)
+        return r;
+    if (args && args[0]) {
         strv_free(p.args);
-        size_t n = 0;
-        while (args[n])
-            n++;
-        p.args = calloc(n + 1, sizeof(char *));
-        for (size_t i = 0; p.args && i < n; i++)
-            if (!(p.args[i] = strdup(args[i])))
-                r = cove_err_set(err, ENOMEM, "out of memory");
-        if (!p.args)
-            r = cove_err_set(err, ENOMEM, "out of memory");
+        if (!(p.args = cove_strv_dup(args)))
+            return cove_err_set(err, ENOMEM, "out of memory");
     }
-    if (r == 0)
-        r = cove_bundle_plan_overlay(&p, lowers, err);
+    cove_bundle_plan_overlay(&p, &lowers);
     _cleanup_free_ char *json = NULL;
     size_t len = 0;
-    if (r == 0)
-        r = cove_bundle_config_json(&p, &json, &len, err);
-    cove_bundle_plan_free(&p);
-    if (r < 0)
+    if ((r = cove_bundle_config_json(&p, &json, &len, err)) < 0)
         return r;
     if (mkdir(dir, 0755) < 0 && errno != EEXIST)
         return cove_err_sys(err, errno, "mkdir %s", dir);
@@ -302,7 +280,8 @@ int cove_bundle_from_image(struct cove_image_store *s, const char *ref, const ch
         return cove_err_sys(err, errno, "open %s", dir);
     if (mkdirat(dfd, "rootfs", 0755) < 0 && errno != EEXIST)
         return cove_err_sys(err, errno, "mkdir %s/rootfs", dir);
-    if ((r = cove_write_file_atomic(dfd, "config.json", json, len, 0644, err)) < 0)
+    if ((r = cove_bundle_write_lowers(dfd, &p, err)) < 0 ||
+        (r = cove_write_file_atomic(dfd, "config.json", json, len, 0644, err)) < 0)
         return cove_err_prefix(err, "%s", dir);
     return 0;
 }

@@ -118,20 +118,29 @@ int cove_image_import(struct cove_image_store *s, const struct cove_import_opts 
 
 /* ---------------------------------------------------------------- overlay */
 
-/* Mount an overlay at target: lowers[0] is the TOP layer. upper/work may be
- * NULL together (read-only overlay, needs at least 2 lowers). Uses the new
- * mount API with "lowerdir+" (Linux 6.8+) so the number of layers is not
- * bounded by the one-page mount option limit; older kernels get mount(2)
- * with the layer dirs named relative to a common parent. */
-int cove_overlay_mount(const char *const *lowers, size_t n, const char *upper, const char *work,
-                       const char *target, struct cove_err *err);
+/* An overlay as a detached mount (*out, close-on-exec): lowers[0] is the
+ * TOP layer. upper/work may be NULL together (read-only overlay, needs at
+ * least 2 lowers). Uses the new mount API with "lowerdir+" (Linux 6.8+) so
+ * the number of layers is not bounded by the one-page mount option limit;
+ * older kernels get mount(2) on scratch (a directory only root can reach)
+ * with the layers named relative to a common parent, then a detached copy,
+ * and the mount on scratch is gone before this returns. */
+int cove_overlay_mount_fd(const char *const *lowers, size_t n, const char *upper, const char *work,
+                          const char *scratch, int *out, struct cove_err *err);
 
 /* ---------------------------------------------------------------- bundle */
 
-/* Annotations a bundle made from an image carries; create mounts the
- * overlay from them (runtime/create.c → cove_overlay_setup). */
-#define COVE_ANN_OVERLAY_LOWERS "dev.cove.overlay.lowers"   /* ':'-joined, top first */
+/* A bundle made from an image names its layers in <bundle>/cove-lowers,
+ * one absolute directory per line, top first. create believes the file only
+ * when it and the bundle directory are its own and writable by nobody else;
+ * the annotation COVE_ANN_OVERLAY_LOWERS (the old channel) is refused in a
+ * config, and image labels under "dev.cove." never become annotations: a
+ * caller that passes annotations through, or an image, must not choose host
+ * directories as a root (docs/security.md). */
+#define COVE_BUNDLE_LOWERS_FILE "cove-lowers"
+#define COVE_ANN_OVERLAY_LOWERS "dev.cove.overlay.lowers"   /* refused */
 #define COVE_ANN_OVERLAY "dev.cove.overlay"                 /* "true": overlay over root.path */
+#define COVE_ANN_RESERVED_PREFIX "dev.cove."
 
 struct cove_bind {
     char *src, *dst;
@@ -155,6 +164,7 @@ struct cove_bundle_plan {
     struct cove_bind *binds; size_t n_binds;
     struct cove_kv *annotations; size_t n_annotations;
     struct cove_seccomp *seccomp;  /* owned; NULL: no linux.seccomp */
+    char **lowers;                 /* NULL-terminated, top first; NULL: no image */
 };
 void cove_bundle_plan_free(struct cove_bundle_plan *p);
 
@@ -170,30 +180,37 @@ int cove_bundle_resolve_user(const char *user, const char *const *dirs, size_t n
 /* The config.json text. */
 int cove_bundle_config_json(const struct cove_bundle_plan *p, char **json, size_t *len, struct cove_err *err);
 
-/* `cove bundle --image REF DIR`: DIR/config.json + empty DIR/rootfs; the
- * config carries COVE_ANN_OVERLAY_LOWERS. With args non-NULL they replace
- * the image's Entrypoint/Cmd. */
+/* `cove bundle --image REF DIR`: DIR/config.json + empty DIR/rootfs +
+ * DIR/cove-lowers. With args non-NULL they replace the image's
+ * Entrypoint/Cmd. */
 int cove_bundle_from_image(struct cove_image_store *s, const char *ref, const char *dir, char *const *args,
                            struct cove_err *err);
-/* Add COVE_ANN_OVERLAY_LOWERS (lowers: NULL-terminated, top first). */
-int cove_bundle_plan_overlay(struct cove_bundle_plan *p, char **lowers, struct cove_err *err);
+/* Take lowers (NULL-terminated, top first) into the plan. */
+void cove_bundle_plan_overlay(struct cove_bundle_plan *p, char ***lowers);
+/* Write the plan's lowers as dirfd/cove-lowers (0600). */
+int cove_bundle_write_lowers(int dirfd, const struct cove_bundle_plan *p, struct cove_err *err);
 /* Plan only (for sandbox): lowers are returned top first. */
 int cove_bundle_plan_image(struct cove_image_store *s, const char *ref, struct cove_bundle_plan *p, char ***lowers,
                            struct cove_err *err);
 
-/* ---------------------------------------------------------------- create hook */
+/* ---------------------------------------------------------------- create step */
 
-/* Called by create after the state dir exists and before the clone: when
- * the config asks for it (annotations) or force_overlay (`run --overlay`),
- * mount an overlay at rootfs with upper/work in <state_dir>/overlay.
- * *mounted is set to a strdup of the target (recorded in state.json) or
- * NULL when no overlay was asked for. */
-int cove_overlay_setup(const char *rootfs, const char *state_dir, const struct cove_kv *ann, size_t n_ann,
-                       bool force_overlay, char **mounted, struct cove_err *err);
-/* Undo: lazy-unmount target (ENOENT/EINVAL — not mounted — are fine). */
-int cove_overlay_teardown(const char *target, struct cove_err *err);
-/* The same for a create that crashed before state.json: setup also records
- * the target in <state dir>/overlay/target; no file, nothing to do. */
-int cove_overlay_teardown_recorded(int state_dirfd, struct cove_err *err);
+struct cove_overlay_plan {
+    char **lowers;   /* NULL: no overlay */
+    size_t n_lowers;
+};
+
+/* Planning (nothing is created): the lowers from <bundle>/cove-lowers, or
+ * root.path itself when force_overlay (`run --overlay`) or the annotation
+ * COVE_ANN_OVERLAY is "true"; p->lowers stays NULL when neither. */
+int cove_overlay_plan(const char *bundle, const char *rootfs, const struct cove_kv *ann, size_t n_ann,
+                      bool force_overlay, struct cove_overlay_plan *p, struct cove_err *err);
+void cove_overlay_plan_free(struct cove_overlay_plan *p);
+/* After the state dir exists: upper/work in <state_dir>/overlay and the
+ * overlay as a detached mount in *out (-1 when the plan has no lowers).
+ * The container's init attaches it at root.path in its own mount
+ * namespace; nothing is mounted on the host, so nothing needs undoing
+ * beyond closing *out and removing the state dir. */
+int cove_overlay_setup(const struct cove_overlay_plan *p, const char *state_dir, int *out, struct cove_err *err);
 
 #endif

@@ -1,5 +1,14 @@
 /* image/overlay.c — overlay root filesystems: the mount itself and the
- * create/delete hook that puts one under a container's root.path.
+ * create step that gives a container one as its root.
+ *
+ * Where the merged tree lives: nowhere on the host. The overlay is made as
+ * a detached mount (fsmount, never attached in the host's mount
+ * namespace) and handed to the container's init, which attaches it at
+ * root.path inside its own mount namespace (namespaces/rootfs.c). Mounted
+ * on the host, at <bundle>/rootfs (0755), every host user could run the
+ * image's setuid-root files or open its device nodes (docs/security.md);
+ * detached, only the container sees it, setuid works there, and a crash
+ * leaves no mount behind: the mount dies with the last fd and namespace.
  *
  * Why the new mount API: mount(2) takes all options in one page, so
  * "lowerdir=/var/lib/cove/layers/<64 hex>:..." stops at about 50 layers.
@@ -30,8 +39,9 @@
 #define FSMOUNT_CLOEXEC 1
 #endif
 
-static int overlay_new_api(const char *const *lowers, size_t n, const char *upper, const char *work,
-                           const char *target, struct cove_err *err) {
+/* the overlay as a detached mount fd; -EINVAL etc. for the caller's fallback */
+static int overlay_new_api(const char *const *lowers, size_t n, const char *upper, const char *work, int *out,
+                           struct cove_err *err) {
     _cleanup_close_ int fs = cove_fsopen("overlay", FSOPEN_CLOEXEC);
     if (fs < 0)
         return -errno;
@@ -43,11 +53,10 @@ static int overlay_new_api(const char *const *lowers, size_t n, const char *uppe
         return cove_err_sys(err, errno, "overlay: upperdir %s / workdir %s", upper, work);
     if (cove_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
         return cove_err_sys(err, errno, "overlay: create (%zu layers)", n);
-    _cleanup_close_ int mnt = cove_fsmount(fs, FSMOUNT_CLOEXEC, 0);
+    int mnt = cove_fsmount(fs, FSMOUNT_CLOEXEC, 0);
     if (mnt < 0)
         return cove_err_sys(err, errno, "overlay: fsmount");
-    if (cove_move_mount(mnt, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-        return cove_err_sys(err, errno, "overlay: move_mount to %s", target);
+    *out = mnt;
     return 0;
 }
 
@@ -65,8 +74,10 @@ static size_t common_dir(const char *const *lowers, size_t n) {
     return len;
 }
 
+/* Before Linux 6.8: mount(2) on scratch (a directory only root can reach),
+ * then a detached copy of that mount, and the original goes at once. */
 static int overlay_old_api(const char *const *lowers, size_t n, const char *upper, const char *work,
-                           const char *target, struct cove_err *err) {
+                           const char *scratch, int *out, struct cove_err *err) {
     size_t base = common_dir(lowers, n);
     _cleanup_free_ char *dir = strndup(lowers[0], base ? base : 1);
     size_t cap = 64 + (upper ? strlen(upper) + strlen(work) : 0);
@@ -86,32 +97,50 @@ static int overlay_old_api(const char *const *lowers, size_t n, const char *uppe
     if (strlen(opts) >= (size_t)sysconf(_SC_PAGESIZE) - 1)
         return cove_err_set(err, E2BIG, "overlay: %zu layers do not fit the mount option page on this kernel "
                                         "(needs Linux 6.8+ for lowerdir+)", n);
+    if (mkdir(scratch, 0700) < 0 && errno != EEXIST)
+        return cove_err_sys(err, errno, "overlay: mkdir %s", scratch);
     /* relative lowerdirs resolve against the cwd of the mounting process */
     _cleanup_close_ int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (cwd < 0 || chdir(dir) < 0)
         return cove_err_sys(err, errno, "overlay: chdir %s", dir);
-    int r = mount("overlay", target, "overlay", 0, opts);
+    int r = mount("overlay", scratch, "overlay", MS_NOSUID | MS_NODEV, opts);
     int e = errno;
     if (fchdir(cwd) < 0 && r == 0)
         e = errno, r = -1;
-    if (r < 0)
-        return cove_err_sys(err, e, "overlay: mount on %s", target);
+    if (r < 0) {
+        umount2(scratch, MNT_DETACH);
+        return cove_err_sys(err, e, "overlay: mount on %s", scratch);
+    }
+    int mnt = cove_open_tree(AT_FDCWD, scratch, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    e = errno;
+    umount2(scratch, MNT_DETACH);
+    if (mnt < 0)
+        return cove_err_sys(err, e, "overlay: open_tree %s", scratch);
+    /* the copy keeps setuid working inside the container */
+    struct mount_attr a = {.attr_clr = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
+    if (cove_mount_setattr(mnt, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0) {
+        e = errno;
+        close(mnt);
+        return cove_err_sys(err, e, "overlay: mount_setattr");
+    }
+    *out = mnt;
     return 0;
 }
 
-int cove_overlay_mount(const char *const *lowers, size_t n, const char *upper, const char *work,
-                       const char *target, struct cove_err *err) {
+int cove_overlay_mount_fd(const char *const *lowers, size_t n, const char *upper, const char *work,
+                          const char *scratch, int *out, struct cove_err *err) {
+    *out = -1;
     if (n == 0 || (!upper && n < 2))
-        return cove_err_set(err, EINVAL, "overlay on %s: needs an upper dir or at least two layers", target);
-    int r = overlay_new_api(lowers, n, upper, work, target, err);
+        return cove_err_set(err, EINVAL, "overlay: needs an upper dir or at least two layers");
+    int r = overlay_new_api(lowers, n, upper, work, out, err);
     if (r == -EINVAL || r == -ENOSYS || r == -EOPNOTSUPP)
-        r = overlay_old_api(lowers, n, upper, work, target, err);
+        r = overlay_old_api(lowers, n, upper, work, scratch, out, err);
     else if (r < 0 && !err->msg[0])
         r = cove_err_sys(err, -r, "overlay: fsopen/fsconfig lowerdir+");
     return r;
 }
 
-/* ---------------------------------------------------------------- create hook */
+/* ---------------------------------------------------------------- create step */
 
 static const char *ann_get(const struct cove_kv *ann, size_t n, const char *key) {
     for (size_t i = 0; i < n; i++)
@@ -120,92 +149,108 @@ static const char *ann_get(const struct cove_kv *ann, size_t n, const char *key)
     return NULL;
 }
 
-/* "a:b:c" → vector; every entry must be an absolute existing directory. */
-static int split_lowers(const char *s, char ***out, size_t *n, struct cove_err *err) {
-    _cleanup_free_ char *copy = strdup(s);
+/* The lowers file is believed only when nobody but us can have written it:
+ * it and the bundle directory are ours and writable by no one else. A
+ * caller that passes annotations through (podman --annotation), or an
+ * image label, must not be able to name a host directory as the root. */
+static int lowers_file_check(int fd, const char *what, struct cove_err *err) {
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return cove_err_sys(err, errno, "%s", what);
+    if (st.st_uid != geteuid() || (st.st_mode & 022))
+        return cove_err_set(err, EPERM, "%s: must be owned by uid %u and writable by nobody else (is uid %u, "
+                                        "mode %04o)", what, (unsigned)geteuid(), (unsigned)st.st_uid,
+                            (unsigned)(st.st_mode & 07777));
+    return 0;
+}
+
+/* "dir\n..." → vector; every entry an absolute existing directory. */
+static int lowers_parse(const char *s, size_t len, const char *what, char ***out, size_t *n, struct cove_err *err) {
     size_t cap = 1;
-    for (const char *p = s; *p; p++)
-        cap += *p == ':';
+    for (size_t i = 0; i < len; i++)
+        cap += s[i] == '\n';
     _cleanup_strv_ char **v = calloc(cap + 1, sizeof(char *));
-    if (!copy || !v)
+    if (!v)
         return cove_err_set(err, ENOMEM, "out of memory");
     size_t k = 0;
-    char *save = NULL;
-    for (char *t = strtok_r(copy, ":", &save); t; t = strtok_r(NULL, ":", &save)) {
-        struct stat st;
-        if (t[0] != '/' || stat(t, &st) < 0 || !S_ISDIR(st.st_mode))
-            return cove_err_set(err, ENOENT, "annotations[\"" COVE_ANN_OVERLAY_LOWERS "\"]: %s is not a directory "
-                                             "(image removed?)", t);
-        if (!(v[k++] = strdup(t)))
-            return cove_err_set(err, ENOMEM, "out of memory");
+    for (const char *p = s, *end = s + len; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        if (l) {
+            _cleanup_free_ char *t = strndup(p, l);
+            struct stat st;
+            if (!t)
+                return cove_err_set(err, ENOMEM, "out of memory");
+            if (t[0] != '/' || memchr(p, '\0', l) || stat(t, &st) < 0 || !S_ISDIR(st.st_mode))
+                return cove_err_set(err, ENOENT, "%s: %s is not a directory (image removed?)", what, t);
+            v[k++] = TAKE_PTR(t);
+        }
+        p += l + 1;
     }
     if (k == 0)
-        return cove_err_set(err, EINVAL, "annotations[\"" COVE_ANN_OVERLAY_LOWERS "\"]: empty");
+        return cove_err_set(err, EINVAL, "%s: no layers", what);
     *n = k;
     *out = TAKE_PTR(v);
     return 0;
 }
 
-int cove_overlay_setup(const char *rootfs, const char *state_dir, const struct cove_kv *ann, size_t n_ann,
-                       bool force_overlay, char **mounted, struct cove_err *err) {
-    *mounted = NULL;
-    const char *lowers_ann = ann_get(ann, n_ann, COVE_ANN_OVERLAY_LOWERS);
-    const char *flag = ann_get(ann, n_ann, COVE_ANN_OVERLAY);
-    bool over_rootfs = force_overlay || (flag && strcmp(flag, "true") == 0);
-    if (!lowers_ann && !over_rootfs)
-        return 0;
-    _cleanup_strv_ char **lowers = NULL;
-    size_t n = 0;
+static int lowers_read(const char *bundle, char ***out, size_t *n, struct cove_err *err) {
+    _cleanup_close_ int bfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (bfd < 0)
+        return cove_err_sys(err, errno, "bundle %s", bundle);
+    _cleanup_close_ int fd = openat(bfd, COVE_BUNDLE_LOWERS_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : cove_err_sys(err, errno, "%s/" COVE_BUNDLE_LOWERS_FILE, bundle);
+    char what[PATH_MAX + 32];
+    snprintf(what, sizeof(what), "%s/" COVE_BUNDLE_LOWERS_FILE, bundle);
     int r;
-    if (lowers_ann) {
-        if ((r = split_lowers(lowers_ann, &lowers, &n, err)) < 0)
-            return r;
-    } else {
-        /* copy-on-write over an ordinary bundle: the rootfs is the lower */
-        lowers = calloc(2, sizeof(char *));
-        if (!lowers || !(lowers[0] = strdup(rootfs)))
-            return cove_err_set(err, ENOMEM, "out of memory");
-        n = 1;
-    }
-    _cleanup_free_ char *base = NULL, *upper = NULL, *work = NULL;
+    if ((r = lowers_file_check(bfd, bundle, err)) < 0 || (r = lowers_file_check(fd, what, err)) < 0)
+        return r;
+    _cleanup_free_ char *data = NULL;
+    size_t len = 0;
+    if ((r = cove_read_fd(fd, what, 1 << 20, &data, &len, err)) < 0)
+        return r;
+    return lowers_parse(data, len, what, out, n, err);
+}
+
+int cove_overlay_plan(const char *bundle, const char *rootfs, const struct cove_kv *ann, size_t n_ann,
+                      bool force_overlay, struct cove_overlay_plan *p, struct cove_err *err) {
+    memset(p, 0, sizeof(*p));
+    if (ann_get(ann, n_ann, COVE_ANN_OVERLAY_LOWERS))
+        return cove_err_set(err, EPERM, "annotations[\"" COVE_ANN_OVERLAY_LOWERS "\"]: not accepted from a config "
+                                        "(an image's layers come from <bundle>/" COVE_BUNDLE_LOWERS_FILE
+                                        ", written by cove bundle)");
+    int r = lowers_read(bundle, &p->lowers, &p->n_lowers, err);
+    if (r < 0 || p->lowers)
+        return r;
+    const char *flag = ann_get(ann, n_ann, COVE_ANN_OVERLAY);
+    if (!force_overlay && !(flag && strcmp(flag, "true") == 0))
+        return 0;
+    /* copy-on-write over an ordinary bundle: the rootfs is the lower */
+    p->lowers = calloc(2, sizeof(char *));
+    if (!p->lowers || !(p->lowers[0] = strdup(rootfs)))
+        return cove_err_set(err, ENOMEM, "out of memory");
+    p->n_lowers = 1;
+    return 0;
+}
+
+void cove_overlay_plan_free(struct cove_overlay_plan *p) {
+    strv_free(p->lowers);
+    p->lowers = NULL;
+    p->n_lowers = 0;
+}
+
+int cove_overlay_setup(const struct cove_overlay_plan *p, const char *state_dir, int *out, struct cove_err *err) {
+    *out = -1;
+    if (!p->lowers)
+        return 0;
+    _cleanup_free_ char *base = NULL, *upper = NULL, *work = NULL, *scratch = NULL;
     if (asprintf(&base, "%s/overlay", state_dir) < 0 || asprintf(&upper, "%s/upper", base) < 0 ||
-        asprintf(&work, "%s/work", base) < 0)
+        asprintf(&work, "%s/work", base) < 0 || asprintf(&scratch, "%s/merged", base) < 0)
         return cove_err_set(err, ENOMEM, "out of memory");
     if ((mkdir(base, 0700) < 0 && errno != EEXIST) || (mkdir(upper, 0755) < 0 && errno != EEXIST) ||
         (mkdir(work, 0700) < 0 && errno != EEXIST))
         return cove_err_sys(err, errno, "mkdir %s", base);
-    /* recorded before the mount: a crash right after it is still undone */
-    _cleanup_close_ int bfd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (bfd < 0 || (r = cove_write_file_atomic(bfd, "target", rootfs, strlen(rootfs), 0600, err)) < 0)
-        return bfd < 0 ? cove_err_sys(err, errno, "open %s", base) : r;
-    if ((r = cove_overlay_mount((const char *const *)lowers, n, upper, work, rootfs, err)) < 0)
-        return cove_err_prefix(err, "root.path %s", rootfs);
-    if (!(*mounted = strdup(rootfs))) {
-        umount2(rootfs, MNT_DETACH);
-        return cove_err_set(err, ENOMEM, "out of memory");
-    }
-    return 0;
-}
-
-int cove_overlay_teardown_recorded(int state_dirfd, struct cove_err *err) {
-    _cleanup_free_ char *target = NULL;
-    size_t len = 0;
-    struct cove_err ignored = {0};
-    if (cove_read_file(state_dirfd, "overlay/target", PATH_MAX, &target, &len, &ignored) < 0)
-        return 0;
-    /* only a path create itself wrote: absolute, one line */
-    if (len == 0 || target[0] != '/' || memchr(target, '\0', len) || memchr(target, '\n', len))
-        return 0;
-    _cleanup_free_ char *t = strndup(target, len);
-    if (!t)
-        return cove_err_set(err, ENOMEM, "out of memory");
-    return cove_overlay_teardown(t, err);
-}
-
-int cove_overlay_teardown(const char *target, struct cove_err *err) {
-    if (!target || !*target)
-        return 0;
-    if (umount2(target, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL && errno != ENOENT)
-        return cove_err_sys(err, errno, "unmount overlay %s", target);
-    return 0;
+    int r = cove_overlay_mount_fd((const char *const *)p->lowers, p->n_lowers, upper, work, scratch, out, err);
+    return r < 0 ? cove_err_prefix(err, "root.path") : 0;
 }

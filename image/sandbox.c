@@ -107,19 +107,6 @@ int cove_sandbox_parse_user(const char *s, uid_t *uid, gid_t *gid, struct cove_e
 
 /* ---------------------------------------------------------------- plan */
 
-static char **strv_dup(char *const *v) {
-    size_t n = 0;
-    while (v && v[n])
-        n++;
-    char **o = calloc(n + 1, sizeof(char *));
-    for (size_t i = 0; o && i < n; i++)
-        if (!(o[i] = strdup(v[i]))) {
-            strv_free(o);
-            return NULL;
-        }
-    return o;
-}
-
 /* K=V replaces an existing K=..., else is appended. */
 static int env_set(char ***env, const char *kv) {
     size_t klen = strcspn(kv, "=");
@@ -178,7 +165,7 @@ int cove_sandbox_plan(const struct cove_sandbox_opts *o, const char *id, struct 
     if (r < 0)
         return r;
     strv_free(p->args);
-    if (!(p->args = strv_dup(o->args)))
+    if (!(p->args = cove_strv_dup(o->args)))
         return cove_err_set(err, ENOMEM, "out of memory");
     for (size_t i = 0; i < o->n_env; i++) {
         if (!strchr(o->env[i], '=') || o->env[i][0] == '=')
@@ -229,7 +216,8 @@ int cove_sandbox_plan(const struct cove_sandbox_opts *o, const char *id, struct 
         if ((r = cove_seccomp_profile_load(o->seccomp_profile, &t, p->seccomp, err)) < 0)
             return cove_err_prefix(err, "--seccomp-profile %s", o->seccomp_profile);
     }
-    return cove_bundle_plan_overlay(p, lowers, err);
+    cove_bundle_plan_overlay(p, &lowers);
+    return 0;
 }
 
 /* ---------------------------------------------------------------- run */
@@ -261,6 +249,8 @@ static int write_bundle(struct sandbox *sb, const struct cove_bundle_plan *p, st
         return cove_err_sys(err, errno, "open %s", sb->bundle);
     if (mkdirat(dfd, "rootfs", 0755) < 0)
         return cove_err_sys(err, errno, "mkdir %s/rootfs", sb->bundle);
+    if ((r = cove_bundle_write_lowers(dfd, p, err)) < 0)
+        return r;
     return cove_write_file_atomic(dfd, "config.json", json, len, 0600, err);
 }
 

@@ -53,6 +53,19 @@ static int rootfs_bind_onto_itself(const char *rootfs, struct cove_err *err) {
     return TAKE_FD(tree);
 }
 
+/* Step 2 for an image: its overlay, made by the runtime as a detached
+ * mount, goes onto rootfs here, after step 1, so the host never sees it. */
+static int rootfs_attach_mount(const char *rootfs, int mfd, struct cove_err *err) {
+    _cleanup_close_ int target = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (target < 0)
+        return cove_err_sys(err, errno, "root.path (%s)", rootfs);
+    int r = cove_mnt_attach(mfd, target, err);
+    if (r < 0)
+        return cove_err_prefix(err, "root.path (%s): attach the image's overlay", rootfs);
+    int fd = fcntl(mfd, F_DUPFD_CLOEXEC, 3);
+    return fd < 0 ? cove_err_sys(err, errno, "root.path: dup") : fd;
+}
+
 /* Step 9. */
 static int rootfs_apply_propagation(const struct cove_config *c, struct cove_err *err) {
     unsigned long prop = c->linux.rootfs_propagation;
@@ -69,7 +82,8 @@ int cove_rootfs_setup(const struct cove_config *c, const struct cove_rootfs_opts
     int r = rootfs_set_root_propagation(c, err);
     if (r < 0)
         return r;
-    _cleanup_close_ int rootfd = rootfs_bind_onto_itself(o->rootfs, err);
+    _cleanup_close_ int rootfd = o->has_root_mount ? rootfs_attach_mount(o->rootfs, o->root_mount_fd, err)
+                                                        : rootfs_bind_onto_itself(o->rootfs, err);
     if (rootfd < 0)
         return rootfd;
     struct rootfs_ctx ctx = { .c = c, .o = o, .rootfd = rootfd };

@@ -33,6 +33,11 @@ struct cove_rootfs_opts {
     /* n_mounts fds from cove_idmap_mounts_prepare (-1: not id-mapped), or
      * NULL: mounts[i] is attached from idmap_fds[i] as is */
     const int *idmap_fds;
+    /* has_root_mount: root_mount_fd is a detached mount (an image's
+     * overlay, image/overlay.c) that becomes the root: attached at rootfs
+     * in this mount namespace only, instead of binding rootfs onto itself */
+    bool has_root_mount;
+    int root_mount_fd;
     /* called after the mounts and /dev, right before pivot_root (hooks:
      * createRuntime via the parent, then createContainer); may be NULL */
     int (*before_pivot)(void *arg, struct cove_err *err);

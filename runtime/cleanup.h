@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <dirent.h>
 
@@ -30,6 +31,19 @@ static inline void strv_free(char **v) {
     free(v);
 }
 static inline void strv_freep(char ***v) { strv_free(*v); }
+/* A deep copy of a NULL-terminated vector (NULL: out of memory) */
+static inline char **cove_strv_dup(char *const *v) {
+    size_t n = 0;
+    while (v && v[n])
+        n++;
+    char **o = (char **)calloc(n + 1, sizeof(char *));
+    for (size_t i = 0; o && i < n; i++)
+        if (!(o[i] = strdup(v[i]))) {
+            strv_free(o);
+            return NULL;
+        }
+    return o;
+}
 
 #define _cleanup_free_ _cleanup_(freep)
 #define _cleanup_close_ _cleanup_(closep)

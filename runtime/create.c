@@ -112,6 +112,9 @@ static int ctx_plan(struct create_ctx *x, struct cove_err *err) {
         return cove_err_set(err, ENOTDIR, "root.path: %s is not a directory", rootfs);
     if (!(x->rootfs = strdup(rootfs)))
         return cove_err_set(err, ENOMEM, "out of memory");
+    if ((r = cove_overlay_plan(x->bundle, x->rootfs, x->config->annotations, x->config->n_annotations, o->overlay,
+                               &x->overlay, err)) < 0)
+        return r;
 
     if ((r = cove_cgroup_host_detect(CGROUP_ROOT, &x->cghost, err)) < 0)
         return r;
@@ -250,6 +253,7 @@ static int ctx_spawn(struct create_ctx *x, struct cove_err *err) {
             .bundle = x->bundle,
             .created = x->created,
             .idmap_fds = x->idmap_fds,
+            .root_mount_fd = x->overlay_fd,
         };
         cove_init_main(&a);
     }
@@ -301,7 +305,6 @@ static int ctx_record(struct create_ctx *x, struct cove_err *err) {
     s.cgroup_owned = true;
     s.annotations = x->config->annotations;
     s.n_annotations = x->config->n_annotations;
-    s.overlay_mount = x->overlay_mount;
     cove_linux_extras_record(x, &s);
     int r = cove_state_save(&x->store, &s, err);
     if (r < 0 || (r = cove_hooks_persist(x->store.dirfd, x->bundle, x->config, err)) < 0)
@@ -357,6 +360,7 @@ int cove_create_begin(struct create_ctx *x, const struct cove_create_opts *o, st
     x->console_child = x->console_parent = -1;
     x->cg.v2_fd = -1;
     x->store.dirfd = -1;
+    x->overlay_fd = -1;
     int r;
     cove_time_rfc3339(x->created);
     if ((r = ctx_plan(x, err)) < 0 || (r = cove_fds_reserve(o->preserve_fds + x->listen_fds, err)) < 0)
@@ -365,8 +369,7 @@ int cove_create_begin(struct create_ctx *x, const struct cove_create_opts *o, st
     if ((r = cove_store_create(o->root, o->id, &x->store, err)) < 0)
         return r;
     x->have_store = true;
-    if ((r = cove_overlay_setup(x->rootfs, x->store.dir, x->config->annotations, x->config->n_annotations,
-                                o->overlay, &x->overlay_mount, err)) < 0)
+    if ((r = cove_overlay_setup(&x->overlay, x->store.dir, &x->overlay_fd, err)) < 0)
         return r;
     if ((r = ctx_save_own_cgroup(x, err)) < 0 || (r = cove_cgroup_create(&x->cghost, x->cgpath, &x->cg, err)) < 0)
         return r;
@@ -404,11 +407,6 @@ void cove_create_abort(struct create_ctx *x) {
         cove_cgroup_destroy(&x->cg, &ignored);
         x->have_cg = false;
     }
-    if (x->overlay_mount) {
-        cove_overlay_teardown(x->overlay_mount, &ignored);
-        free(x->overlay_mount);
-        x->overlay_mount = NULL;
-    }
     if (x->have_store) {
         cove_store_remove(&x->store, &ignored);
         x->have_store = false;
@@ -443,8 +441,11 @@ void cove_create_free(struct create_ctx *x) {
     free(x->bundle);
     free(x->rootfs);
     free(x->cgpath);
-    free(x->overlay_mount);
-    x->bundle = x->rootfs = x->cgpath = x->overlay_mount = NULL;
+    if (x->overlay_fd >= 0)
+        close(x->overlay_fd);
+    x->overlay_fd = -1;
+    cove_overlay_plan_free(&x->overlay);
+    x->bundle = x->rootfs = x->cgpath = NULL;
 }
 
 int cove_container_create(const struct cove_create_opts *o, struct cove_err *err) {

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "cgroups/cgroups.h"
+#include "image/image.h"
 #include "runtime/config.h"
 #include "runtime/container.h"
 #include "runtime/intelrdt.h"
@@ -30,7 +31,10 @@ struct create_ctx {
     /* process.terminal and socket activation (runtime/create_io.c) */
     int console_child, console_parent;  /* pty master hand-off; -1: none */
     unsigned listen_fds;                /* LISTEN_FDS passed before --preserve-fds */
-    char *overlay_mount;                /* overlay on rootfs (image/overlay.c); NULL: none */
+    /* an image's layers (image/overlay.c): planned, then a detached mount
+     * the init attaches at root.path in its own mount namespace; -1: none */
+    struct cove_overlay_plan overlay;
+    int overlay_fd;
     /* user ns, id-mapped mounts, hooks (runtime/create_hooks.c) */
     char created[64];                   /* RFC 3339; state.json and the hooks' state */
     int *idmap_fds;                     /* per mount, from cove_idmap_mounts_prepare; NULL: none */

@@ -43,10 +43,7 @@ int cove_write_file_atomic(int dirfd, const char *name, const void *data, size_t
     return 0;
 }
 
-int cove_read_file(int dirfd, const char *path, size_t max, char **data, size_t *len, struct cove_err *err) {
-    _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return cove_err_sys(err, errno, "open %s", path);
+int cove_read_fd(int fd, const char *path, size_t max, char **data, size_t *len, struct cove_err *err) {
     size_t cap = 4096, n = 0;
     _cleanup_free_ char *buf = malloc(cap + 1);
     if (!buf)
@@ -75,6 +72,13 @@ int cove_read_file(int dirfd, const char *path, size_t max, char **data, size_t 
     *len = n;
     *data = TAKE_PTR(buf);
     return 0;
+}
+
+int cove_read_file(int dirfd, const char *path, size_t max, char **data, size_t *len, struct cove_err *err) {
+    _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return cove_err_sys(err, errno, "open %s", path);
+    return cove_read_fd(fd, path, max, data, len, err);
 }
 
 int cove_mkdir_p(const char *path, mode_t mode) {

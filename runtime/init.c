@@ -137,6 +137,8 @@ static int init_rootfs(const struct cove_init_args *a, struct cove_err *err) {
         .cgroup_path = a->cgroup_path,
         .cg = a->cgroup,
         .idmap_fds = a->idmap_fds,
+        .has_root_mount = a->root_mount_fd >= 0,
+        .root_mount_fd = a->root_mount_fd,
         .before_pivot = cove_hooks_init_before_pivot,
         .before_pivot_arg = (void *)a,
     };

@@ -74,6 +74,7 @@ struct cove_init_args {
     const char *bundle;
     const char *created;
     const int *idmap_fds;                /* see cove_rootfs_opts.idmap_fds */
+    int root_mount_fd;                   /* an image's overlay (detached mount); -1: none */
 };
 
 /* Runs in the child; never returns. */

@@ -262,8 +262,6 @@ int cove_state_to_json(const struct cove_state *s, char **json, size_t *len, str
     gen_kv_str(g, "cgroupPath", s->cgroup_path);
     GEN_STR(g, "cgroupOwned");
     yajl_gen_bool(g, s->cgroup_owned);
-    if (s->overlay_mount)
-        gen_kv_str(g, "overlayMount", s->overlay_mount);
     if (s->has_exit) {
         GEN_STR(g, "exitCode");
         yajl_gen_integer(g, s->exit_code);
@@ -350,7 +348,7 @@ static int state_parse_tree(yajl_val root, struct cove_state *s, struct cove_err
         (r = dup_str(root, "created", &s->created, true, err)) < 0 ||
         (r = dup_str(root, "owner", &s->owner, false, err)) < 0 ||
         (r = dup_str(root, "cgroupPath", &s->cgroup_path, false, err)) < 0 ||
-        (r = dup_str(root, "overlayMount", &s->overlay_mount, false, err)) < 0 ||
+
         (r = dup_str(root, "finished", &s->finished, false, err)) < 0)
         return r;
     long long v = 0;
@@ -478,7 +476,6 @@ void cove_state_free(struct cove_state *s) {
     free(s->owner);
     free(s->cgroup_path);
     free(s->finished);
-    free(s->overlay_mount);
     for (size_t i = 0; i < s->n_annotations; i++) {
         free(s->annotations[i].key);
         free(s->annotations[i].value);

@@ -45,9 +45,6 @@ struct cove_state {
     bool rdt_clos_owned;     /* created by cove (not a shared closID group) */
     char *rdt_mon_dir;       /* NULL: no monitoring group */
     struct cove_state_netdev *net_devices; size_t n_net_devices;
-    /* overlay mounted on rootfs at create (image/overlay.c), unmounted on
-     * delete; NULL: none */
-    char *overlay_mount;
 };
 
 enum cove_status {
@@ -106,6 +103,8 @@ int cove_store_list(const char *root, char ***ids, size_t *n, struct cove_err *e
 int cove_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode, struct cove_err *err);
 /* Read a whole file (at most max bytes; EFBIG beyond). */
 int cove_read_file(int dirfd, const char *path, size_t max, char **data, size_t *len, struct cove_err *err);
+/* The same from an open fd (path only names it in errors). */
+int cove_read_fd(int fd, const char *path, size_t max, char **data, size_t *len, struct cove_err *err);
 /* mkdir -p path: each missing component with mode, existing ones left as
  * they are. Returns 0 or -errno and fills no cove_err, so each caller says
  * which root it was creating (the state root, the image root). */

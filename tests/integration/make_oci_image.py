@@ -21,6 +21,10 @@ Writes under OUT:
   outside/              the directory the hostile layers aim at (must stay empty)
 With --big-tar TAR: only big/, a one-layer (gzip) layout of TAR, ref "latest"
 (bench/unpack.sh).
+With --suid EXE HOSTDIR: only suid/, ref "suid:latest": the busybox layer
+plus EXE as /bin/euid, setuid root (mode 4755), and the image label
+dev.cove.overlay.lowers=HOSTDIR (an image naming a host directory as its
+root: must be ignored).
 """
 import gzip
 import hashlib
@@ -277,12 +281,26 @@ def big(out, tar_path):
     make_layout(os.path.join(out, "big"), [(raw, "gzip")], cfg={"Cmd": ["/bin/true"]}, ref="latest")
 
 
+def suid(out, exe, hostdir):
+    with open(exe, "rb") as f:
+        data = f.read()
+    t = Tar()
+    t.file("bin/euid", data, 0o4755)
+    cfg = {"Env": ["PATH=/bin"], "Cmd": ["/bin/sh"], "Labels": {"dev.cove.overlay.lowers": hostdir}}
+    make_layout(os.path.join(out, "suid"), [(busybox_layer(), "gzip"), (t.bytes(), "none")], cfg=cfg,
+                ref="suid:latest")
+
+
 def main():
     if len(sys.argv) < 2:
         print(__doc__, file=sys.stderr)
         sys.exit(2)
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
+    if "--suid" in sys.argv:
+        i = sys.argv.index("--suid")
+        suid(out, sys.argv[i + 1], sys.argv[i + 2])
+        return
     if "--big-tar" in sys.argv:
         big(out, sys.argv[sys.argv.index("--big-tar") + 1])
         return

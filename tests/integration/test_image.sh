@@ -2,8 +2,10 @@
 # Images: import (OCI layout, oci-archive, docker-archive, index platform
 # selection), hostile layers refused with nothing left, layer contents in a
 # container, archives written by `podman save` (when podman is installed),
-# image ls/inspect/rm/gc, `cove bundle --image` + run with the
-# overlay gone after delete, `run --overlay`.
+# image ls/inspect/rm/gc, `cove bundle --image` + run (the overlay exists
+# only in the container's mount namespace: host users cannot reach its
+# setuid files), image labels and config annotations cannot choose the
+# root, `run --overlay`.
 . "$(dirname "$0")/lib.sh"
 
 command -v python3 >/dev/null || skip "python3 not installed (scripts/setup)"
@@ -110,23 +112,114 @@ t_bundle_then_run_and_overlay_gone_after_delete() {
     assert_ok img bundle --image test:latest "$TEST_TMP/b"
     assert_eq yes "$(cfg_get b '.annotations["org.example.label"]')" "Labels become annotations"
     assert_eq "/bin/sh" "$(cfg_get b '.process.args[0]')"
+    assert_eq 3 "$(wc -l < "$TEST_TMP/b/cove-lowers")" "cove-lowers names the 3 layers"
     cfg_set b ".linux.cgroupsPath = \"$CG_PARENT/ovl\" | .process.user = {uid: 0, gid: 0}
                | .process.args = [\"sh\", \"-c\", \"echo scratch > /tmp/new; cat /tmp/new\"]"
     local id; id=$(cid ovl)
     run_capture cove create --bundle "$TEST_TMP/b" "$id"
     assert_eq 0 "$RC" "create (stderr: $ERR)"
-    assert_eq "$TEST_TMP/b/rootfs" "$(jq -r .overlayMount "$ROOT/$id/state.json")" "state.json records the overlay"
-    assert_contains "$(_mounts_in_tmp)" "$TEST_TMP/b/rootfs" "overlay mounted at create"
+    # the merged tree exists only in the container's mount namespace
+    assert_eq "" "$(_mounts_in_tmp)" "no overlay mounted on the host"
+    assert_eq "" "$(ls -A "$TEST_TMP/b/rootfs")" "bundle rootfs stays empty on the host"
+    local pid; pid=$(ctr_state ovl .pid)
+    [ -x "/proc/$pid/root/bin/busybox" ] || fail "the container's root has no image files"
     assert_ok cove start "$id"
     wait_status ovl stopped
     assert_ok cove delete "$id"
-    assert_eq "" "$(_mounts_in_tmp)" "overlay unmounted by delete"
-    assert_eq "" "$(ls -A "$TEST_TMP/b/rootfs")" "bundle rootfs is an empty mount point again"
+    assert_eq "" "$(ls -A "$TEST_TMP/b/rootfs")" "bundle rootfs is empty after delete"
     [ -z "$(find "$TEST_TMP/store/layers" -name new)" ] || fail "a container write reached a layer"
     # run (create+start+wait+delete) in one go
     ctr_run ovl2 b
     assert_eq 0 "$RC" "run (stderr: $ERR)"
     assert_eq scratch "$OUT"
+    assert_nothing_left
+}
+
+# suid_image — import suid:latest: busybox plus a setuid-root /bin/euid
+# (prints its effective uid), labelled to take $TEST_TMP/hostdir as root
+suid_image() {
+    mkdir -p "$TEST_TMP/hostdir"
+    echo host-secret > "$TEST_TMP/hostdir/marker"
+    printf '#include <stdio.h>\n#include <unistd.h>\nint main(void){printf("euid=%%d\\n",(int)geteuid());return 0;}\n' > "$TEST_TMP/euid.c"
+    cc -static -O1 -o "$TEST_TMP/euid" "$TEST_TMP/euid.c" || fail "cannot build euid"
+    python3 "$(dirname "$0")/make_oci_image.py" "$TEST_TMP/imgs" --suid "$TEST_TMP/euid" "$TEST_TMP/hostdir" >/dev/null ||
+        fail "make_oci_image.py --suid"
+    assert_ok img image import "$TEST_TMP/imgs/suid"
+}
+
+t_host_users_cannot_reach_the_setuid_files_of_a_running_image() {
+    # the attack: an unprivileged host user runs the image's setuid-root
+    # binary from the merged tree of a running container (was euid=0)
+    command -v setpriv >/dev/null || skip_case "no setpriv"
+    suid_image
+    assert_ok img bundle --image suid:latest "$TEST_TMP/b" -- sleep 60
+    cfg_set b ".linux.cgroupsPath = \"$CG_PARENT/suid\""
+    chmod 755 "$TEST_TMP" "$(dirname "$TEST_TMP")"
+    ctr_create s b
+    assert_ok cove start "$(cid s)"
+    local out rc=0
+    out=$(setpriv --reuid 65534 --regid 65534 --clear-groups "$TEST_TMP/b/rootfs/bin/euid" 2>&1) || rc=$?
+    assert_ne 0 "$rc" "a host user ran the image's setuid binary: $out"
+    assert_not_contains "$out" "euid=0"
+    out=$(setpriv --reuid 65534 --regid 65534 --clear-groups ls -A "$TEST_TMP/b/rootfs" 2>&1) || true
+    assert_eq "" "$out" "what a host user sees of the container's root"
+    assert_eq "" "$(_mounts_in_tmp)" "no overlay on the host"
+    # inside the container setuid still works (noNewPrivileges off)
+    assert_ok cove exec --user 1000:1000 "$(cid s)" /bin/euid
+    assert_eq "euid=1000" "$OUT" "with noNewPrivileges (cove bundle's default) setuid does not raise"
+    cove delete --force "$(cid s)" >/dev/null
+    cfg_set b '.process.noNewPrivileges = false'
+    ctr_create s2 b
+    assert_ok cove start "$(cid s2)"
+    assert_ok cove exec --user 1000:1000 "$(cid s2)" /bin/euid
+    assert_eq "euid=0" "$OUT" "setuid inside the container (noNewPrivileges off)"
+}
+
+t_an_image_label_cannot_choose_the_root() {
+    suid_image
+    assert_ok img bundle --image suid:latest "$TEST_TMP/b" -- sh -c 'cat /marker 2>&1; ls /bin/euid'
+    assert_eq null "$(cfg_get b '.annotations["dev.cove.overlay.lowers"]')" "the label is not copied"
+    cfg_set b ".linux.cgroupsPath = \"$CG_PARENT/label\""
+    ctr_run l b
+    assert_eq 0 "$RC" "run (stderr: $ERR)"
+    assert_not_contains "$OUT" host-secret "the host directory as root"
+    assert_contains "$OUT" /bin/euid "the image's own layers"
+}
+
+t_a_config_annotation_cannot_choose_the_root() {
+    # what podman --annotation or any orchestrator passing annotations
+    # through could put into a config: refused before anything exists
+    mkdir -p "$TEST_TMP/hostdir"
+    echo host-secret > "$TEST_TMP/hostdir/marker"
+    make_bundle b cat /marker
+    cfg_set b --arg h "$TEST_TMP/hostdir" '.annotations["dev.cove.overlay.lowers"] = $h'
+    ctr_run a b
+    assert_eq 1 "$RC" "run with a dev.cove.overlay.lowers annotation"
+    assert_not_contains "$OUT" host-secret
+    assert_contains "$ERR" 'annotations["dev.cove.overlay.lowers"]: not accepted from a config'
+    assert_nothing_left
+}
+
+t_a_lowers_file_someone_else_could_write_is_refused() {
+    assert_ok img image import "$IMGS/layout"
+    assert_ok img bundle --image test:latest "$TEST_TMP/b" -- true
+    cfg_set b ".linux.cgroupsPath = \"$CG_PARENT/perm\""
+    chmod 0660 "$TEST_TMP/b/cove-lowers"
+    ctr_run p1 b
+    assert_eq 1 "$RC" "group-writable cove-lowers"
+    assert_contains "$ERR" "cove-lowers: must be owned by uid 0 and writable by nobody else"
+    chmod 0600 "$TEST_TMP/b/cove-lowers"
+    chown 1000 "$TEST_TMP/b/cove-lowers"
+    ctr_run p2 b
+    assert_eq 1 "$RC" "cove-lowers owned by another user"
+    chown 0 "$TEST_TMP/b/cove-lowers"
+    chown 1000 "$TEST_TMP/b"
+    ctr_run p3 b
+    assert_eq 1 "$RC" "bundle directory owned by another user"
+    assert_contains "$ERR" "$TEST_TMP/b: must be owned by uid 0"
+    chown 0 "$TEST_TMP/b"
+    ctr_run p4 b
+    assert_eq 0 "$RC" "the same bundle, ours again (stderr: $ERR)"
     assert_nothing_left
 }
 

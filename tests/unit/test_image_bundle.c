@@ -12,12 +12,14 @@
 #include "image/image.h"
 #include "image/internal.h"
 #include "image/sandbox.h"
+#include "runtime/cleanup.h"
 #include "runtime/config.h"
 
 static const char image_cfg[] =
     "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{"
     "\"Entrypoint\":[\"/bin/sh\",\"-c\"],\"Cmd\":[\"echo hi\"],\"Env\":[\"FOO=bar\"],"
-    "\"WorkingDir\":\"/work\",\"User\":\"builder:staff\",\"Labels\":{\"a.b\":\"c\"},"
+    "\"WorkingDir\":\"/work\",\"User\":\"builder:staff\","
+    "\"Labels\":{\"a.b\":\"c\",\"dev.cove.overlay.lowers\":\"/\",\"dev.cove.overlay\":\"true\"},"
     "\"ExposedPorts\":{\"80/tcp\":{}}},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
 
 static char tmp[256];
@@ -60,7 +62,8 @@ Test(image_bundle, plan_takes_entrypoint_cmd_env_workdir_user_labels) {
     cr_expect_str_eq(p.cwd, "/work");
     cr_expect_eq(p.uid, 1234);
     cr_expect_eq(p.gid, 50);
-    cr_assert_eq(p.n_annotations, 1);
+    /* an image cannot set cove's own annotations (docs/security.md) */
+    cr_assert_eq(p.n_annotations, 1, "dev.cove.* labels are dropped");
     cr_expect_str_eq(p.annotations[0].key, "a.b");
     cove_bundle_plan_free(&p);
 }
@@ -92,14 +95,28 @@ Test(image_bundle, config_json_is_accepted_by_the_runtime_parser) {
     p.binds[0].src = strdup("/tmp");
     p.binds[0].dst = strdup("/data");
     p.n_binds = 1;
-    char *lowers[] = {"/l/top", "/l/base", NULL};
-    cr_assert_eq(cove_bundle_plan_overlay(&p, lowers, &err), 0);
+    char **lowers = cove_strv_dup((char *[]){"/l/top", "/l/base", NULL});
+    cove_bundle_plan_overlay(&p, &lowers);
+    cr_expect_null(lowers, "the plan owns the lowers");
     char *json = NULL;
     size_t len = 0;
     cr_assert_eq(cove_bundle_config_json(&p, &json, &len, &err), 0, "%s", err.msg);
     struct cove_config *c = NULL;
     cr_assert_eq(cove_config_parse(json, len, &c, &err), 0, "%s\n%s", err.msg, json);
-    cr_expect(strstr(json, "\"dev.cove.overlay.lowers\": \"/l/top:/l/base\"") != NULL, "%s", json);
+    cr_expect(strstr(json, "dev.cove.overlay") == NULL, "the layers are not in the config: %s", json);
+    /* they go to <bundle>/cove-lowers, one per line, top first, 0600 */
+    int dfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    cr_assert_eq(cove_bundle_write_lowers(dfd, &p, &err), 0, "%s", err.msg);
+    char buf[64] = "";
+    int fd = openat(dfd, COVE_BUNDLE_LOWERS_FILE, O_RDONLY | O_CLOEXEC);
+    cr_assert_geq(fd, 0);
+    cr_expect_gt(read(fd, buf, sizeof(buf) - 1), 0);
+    cr_expect_str_eq(buf, "/l/top\n/l/base\n");
+    struct stat st;
+    cr_expect_eq(fstat(fd, &st), 0);
+    cr_expect_eq(st.st_mode & 07777, 0600);
+    close(fd);
+    close(dfd);
     cr_expect(strstr(json, "\"noNewPrivileges\": true") != NULL);
     cr_expect(strstr(json, "\"ro\"") != NULL, "binds are read-only by default");
     cr_expect(strstr(json, "CAP_SYS_ADMIN") == NULL);
