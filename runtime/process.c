@@ -109,7 +109,9 @@ static int set_cap_sets(const struct cove_caps *k, struct cove_err *err) {
 
 int cove_process_set_user_and_caps(const struct cove_process *p, struct cove_err *err) {
     int r;
-    if (p->caps.set && (r = drop_bounding(p->caps.bounding, err)) < 0)
+    /* no process.capabilities means none (as runc): with a full bounding set,
+     * uid 0 would regain every capability at execve */
+    if ((r = drop_bounding(p->caps.set ? p->caps.bounding : 0, err)) < 0)
         return r;
     /* keep the permitted set across the uid change; the configured sets are
      * installed right after */

@@ -8,6 +8,38 @@
 
 caps_script="grep -E '^Cap(Inh|Amb|Bnd):' /proc/self/status | tr -s '\\t ' '  '"
 
+t_no_capabilities_section_means_no_capabilities() {
+    # root with noNewPrivileges off and no process.capabilities: every set
+    # empty (runc: all 0). Before: the bounding set stayed full and execve
+    # gave uid 0 all of it (CapEff 000001fffeffffff): umount /proc/sys,
+    # then write the host's core_pattern. (Opened for writing, never
+    # written: on a broken runtime this must not change the host.)
+    make_bundle b sh -c "grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb):' /proc/self/status | tr -s '\\t ' '  '
+        umount /proc/sys 2>/dev/null && echo umounted
+        (: >> /proc/sys/kernel/core_pattern) 2>/dev/null && echo core_pattern-writable
+        true"
+    cfg_set b 'del(.process.capabilities) | .process.noNewPrivileges = false'
+    local before; before=$(cat /proc/sys/kernel/core_pattern)
+    ctr_run none b
+    assert_eq 0 "$RC" "exit code (stderr: $ERR)"
+    local set
+    for set in Inh Prm Eff Bnd Amb; do
+        assert_contains "$OUT" "Cap$set: 0000000000000000" "Cap$set without process.capabilities"
+    done
+    assert_not_contains "$OUT" umounted
+    assert_not_contains "$OUT" core_pattern-writable
+    assert_eq "$before" "$(cat /proc/sys/kernel/core_pattern)" "the host's core_pattern"
+    # and for a process cove exec starts with no capabilities in its process.json
+    make_bundle e sleep 60
+    cfg_set e 'del(.process.capabilities) | .process.noNewPrivileges = false'
+    ctr_create e e
+    assert_ok cove start "$(cid e)"
+    jq '.process | del(.capabilities) | .args = ["grep", "^CapBnd:", "/proc/self/status"]' \
+        "$TEST_TMP/e/config.json" > "$TEST_TMP/proc.json"
+    assert_ok cove exec --process "$TEST_TMP/proc.json" "$(cid e)"
+    assert_contains "$OUT" "0000000000000000" "CapBnd of an exec'd process without capabilities"
+}
+
 t_inheritable_is_empty_when_the_config_has_none() {
     make_bundle b sh -c "$caps_script"
     # a full set everywhere but inheritable/ambient (absent)
