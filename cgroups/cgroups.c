@@ -486,6 +486,16 @@ int cove_cgroup_apply(const struct cove_cgroup *cg, const struct cove_resources 
     return cgv2_apply(cg, l->dir, res, err);
 }
 
+int cove_cgroup_set_devices(const struct cove_cgroup *cg, const struct cove_device_rule *rules, size_t n,
+                            struct cove_err *err) {
+    if (cg->mode != COVE_CG_UNIFIED)
+        return cgv1_set_devices(cg, rules, n, err);
+    const struct cove_cgroup_leaf *l = cg_find_v2(cg);
+    if (!l)
+        return cove_err_set(err, ENOENT, "cgroup %s: no cgroup2 directory", cg->path);
+    return cgv2_devices_apply(l->dir, rules, n, err);
+}
+
 int cove_cgroup_add_pid(const struct cove_cgroup *cg, pid_t pid, struct cove_err *err) {
     for (size_t i = 0; i < cg->n_leaves; i++) {
         const struct cove_cgroup_leaf *l = &cg->leaves[i];

@@ -97,9 +97,19 @@ int cove_cgroup_create(const struct cove_cgroup_host *host, const char *path, st
  * -ENOENT "... does not exist" when it exists nowhere. */
 int cove_cgroup_open(const struct cove_cgroup_host *host, const char *path, struct cove_cgroup *cg, struct cove_err *err);
 
-/* Write linux.resources (v1 on legacy/hybrid, v2 on unified; v2 device
- * rules become an eBPF program attached last). */
+/* Write linux.resources except the device rules (v1 on legacy/hybrid, v2
+ * on unified); also what `update` calls. */
 int cove_cgroup_apply(const struct cove_cgroup *cg, const struct cove_resources *res, struct cove_err *err);
+/* Device access, set once by create whatever the config says: deny
+ * everything, then rules (linux.resources.devices; the last matching rule
+ * wins), then runc's default list (null, zero, full, random, urandom, tty,
+ * console, ptmx, pts, mknod of any node), so a config without rules still
+ * cannot open a device node an image ships. v1: devices.deny "a" and
+ * devices.allow/deny per rule; v2: an eBPF program. A host without a
+ * devices hierarchy (v1) is an error: cove does not run a container whose
+ * devices it cannot restrict. */
+int cove_cgroup_set_devices(const struct cove_cgroup *cg, const struct cove_device_rule *rules, size_t n,
+                            struct cove_err *err);
 /* Write pid to cgroup.procs of every hierarchy (not the cgroup2 one when
  * cg->v2_born_inside). */
 int cove_cgroup_add_pid(const struct cove_cgroup *cg, pid_t pid, struct cove_err *err);

@@ -43,6 +43,8 @@ bool cg_hier_has(const char *hier, const char *ctrl);
 /* ---------------------------------------------------------------- v1 */
 int cgv1_validate(const struct cove_cgroup_host *host, const struct cove_resources *res, struct cove_err *err);
 int cgv1_apply(const struct cove_cgroup *cg, const struct cove_resources *res, struct cove_err *err);
+int cgv1_set_devices(const struct cove_cgroup *cg, const struct cove_device_rule *rules, size_t n,
+                     struct cove_err *err);
 /* Seed cpuset.cpus/mems of the new directories dirs[first..] (top-down)
  * from the nearest pre-existing parent, so a pid may join. */
 int cgv1_cpuset_seed(const char *parent, char **new_dirs, size_t n, struct cove_err *err);

@@ -294,15 +294,18 @@ static int v1_device_rule(const char *d, const struct cove_device_rule *rule, st
     return cgfs_write(d, rule->allow ? "devices.allow" : "devices.deny", buf, err);
 }
 
-static int v1_devices(const struct cove_cgroup *cg, const struct cove_resources *res, struct cove_err *err) {
+int cgv1_set_devices(const struct cove_cgroup *cg, const struct cove_device_rule *rules, size_t n,
+                     struct cove_err *err) {
     const char *d = need_dir(cg, "devices", "devices", err);
     if (!d)
         return -EOPNOTSUPP;
-    int r;
-    /* The spec's usual first rule, {"allow": false, "access": "rwm"}, is a
-     * deny-all: "a" to devices.deny drops everything inherited. */
-    for (size_t i = 0; i < res->n_devices; i++)
-        if ((r = v1_device_rule(d, &res->devices[i], err)) < 0)
+    /* "a" to devices.deny drops everything inherited: with no rules at all
+     * the container would otherwise open any device node (a *:* rwm) */
+    int r = cgfs_write(d, "devices.deny", "a", err);
+    if (r < 0)
+        return cove_err_prefix(err, "linux.resources.devices: deny all");
+    for (size_t i = 0; i < n; i++)
+        if ((r = v1_device_rule(d, &rules[i], err)) < 0)
             return cove_err_prefix(err, "linux.resources.devices[%zu]", i);
     for (size_t i = 0; i < cg_n_default_device_rules; i++)
         if ((r = v1_device_rule(d, &cg_default_device_rules[i], err)) < 0)
@@ -323,8 +326,6 @@ int cgv1_apply(const struct cove_cgroup *cg, const struct cove_resources *res, s
     if (has_blkio(res) && (r = v1_blkio(cg, &res->blkio, err)) < 0)
         return r;
     if ((r = v1_misc(cg, res, err)) < 0)
-        return r;
-    if (res->n_devices && (r = v1_devices(cg, res, err)) < 0)
         return r;
     return 0;
 }

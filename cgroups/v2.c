@@ -240,10 +240,6 @@ int cgv2_apply(const struct cove_cgroup *cg, const char *d, const struct cove_re
     for (size_t i = 0; i < res->n_unified; i++)
         if ((r = cgfs_write(d, res->unified[i].key, res->unified[i].value ? res->unified[i].value : "", err)) < 0)
             return cove_err_prefix(err, "linux.resources.unified[\"%s\"]", res->unified[i].key);
-    /* Last: the filter replaces the previous one, nothing after it can fail
-     * and leave the container half-restricted. */
-    if (res->n_devices && (r = cgv2_devices_apply(d, res->devices, res->n_devices, err)) < 0)
-        return r;
     return 0;
 }
 

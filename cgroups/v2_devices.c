@@ -6,8 +6,8 @@
  * last matching rule wins, so the rules (user's, then the default allow
  * list) are tested from the last to the first. A request matches an allow
  * rule when every requested access bit is in the rule, a deny rule when any
- * is. With no match, the answer is the parent's usual "allow", which a
- * leading deny-all rule ({"allow": false}) turns into "deny". */
+ * is. With no match, the answer is "deny": the rules sit on an implicit
+ * deny-all (cgroups.h cove_cgroup_set_devices). */
 #include "cgroups/internal.h"
 
 #include <errno.h>
@@ -115,8 +115,8 @@ int cgv2_devices_build(const struct cove_device_rule *rules, size_t n, struct bp
             return cove_err_path(err, "linux.resources.devices[%zu]", i);
         o += (size_t)k;
     }
-    bool deny_default = n > 0 && !rules[0].allow && (rules[0].type == 'a' || rules[0].type == 0);
-    p[o++] = MOV64_IMM(0, deny_default ? 0 : 1);
+    /* no rule matched: deny (an implicit deny-all before the rules) */
+    p[o++] = MOV64_IMM(0, 0);
     p[o++] = EXIT_INSN();
     *prog = TAKE_PTR(p);
     *len = o;

@@ -375,6 +375,8 @@ int cove_create_begin(struct create_ctx *x, const struct cove_create_opts *o, st
         return r;
     x->have_cg = true;
     if ((r = cove_cgroup_apply(&x->cg, &x->config->linux.resources, err)) < 0 ||
+        (r = cove_cgroup_set_devices(&x->cg, x->config->linux.resources.devices,
+                                     x->config->linux.resources.n_devices, err)) < 0 ||
         (r = cove_linux_extras_setup(x, err)) < 0 ||
         (r = cove_create_io_setup(x, err)) < 0 ||
         (r = cove_idmap_mounts_prepare(x->config, &x->idmap_fds, err)) < 0 ||

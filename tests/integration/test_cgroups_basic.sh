@@ -62,6 +62,38 @@ t_pids_limit_is_enforced() {
     assert_contains "$(cat "$TEST_TMP/pe.err")" "fork" "container stderr"
 }
 
+# device nodes an image ships (made here with mknod in the rootfs): the
+# container opens each and prints what happened
+devices_bundle() {   # NAME
+    make_bundle "$1" sh -c 'for d in /img-tun /img-loop /dev/null; do
+        if (: < $d) 2>/tmp/e; then echo "$d opened"; else echo "$d $(cat /tmp/e)"; fi; done'
+    mknod "$TEST_TMP/$1/rootfs/img-tun" c 10 200
+    mknod "$TEST_TMP/$1/rootfs/img-loop" b 7 0
+    cfg_set "$1" '.root.readonly = false'
+}
+
+t_without_device_rules_image_device_nodes_stay_closed() {
+    # no linux.resources at all: still deny-all + the default list (was
+    # "a *:* rwm" on v1, no program on v2: both nodes opened)
+    devices_bundle b
+    cfg_set b 'del(.linux.resources)'
+    ctr_run d b
+    assert_eq 0 "$RC" "exit code (stderr: $ERR)"
+    assert_contains "$OUT" "/img-tun sh: can't open /img-tun: Operation not permitted"
+    assert_contains "$OUT" "/img-loop sh: can't open /img-loop: Operation not permitted"
+    assert_contains "$OUT" "/dev/null opened" "the default list"
+    # the same with resources but no devices list
+    cfg_set b '.linux.resources = {pids: {limit: 100}}'
+    ctr_run d2 b
+    assert_contains "$OUT" "/img-tun sh: can't open /img-tun: Operation not permitted"
+    # control: allowed by a rule, the open gets past the cgroup
+    cfg_set b '.linux.resources = {devices: [{allow: true, type: "c", major: 10, minor: 200, access: "rw"}]}'
+    ctr_run d3 b
+    assert_eq 0 "$RC" "exit code (stderr: $ERR)"
+    assert_not_contains "$OUT" "/img-tun sh: can't open /img-tun: Operation not permitted" "an allowed node"
+    assert_contains "$OUT" "/img-loop sh: can't open /img-loop: Operation not permitted"
+}
+
 t_cgroup_is_removed_after_delete() {
     start_limited gone '.linux.resources.memory = {limit: 67108864}'
     local d; d=$(cg_path memory gone)

@@ -355,11 +355,21 @@ Test(cgroups, v1_devices_deny_all_first_then_rules_then_defaults, .init = setup,
         { .allow = false, .type = 'a', .major = -1, .minor = -1, .access = "rwm" },
         { .allow = true, .type = 'c', .major = 10, .minor = 200, .access = "rwm" },
     };
-    struct cove_resources res = { .set = true, .devices = rules, .n_devices = 2 };
     struct cove_err err = { 0 };
-    cr_assert_eq(cove_cgroup_apply(&cg, &res, &err), 0, "%s", err.msg);
+    cr_assert_eq(cove_cgroup_set_devices(&cg, rules, 2, &err), 0, "%s", err.msg);
     cr_assert_str_eq(slurp(P("cg/devices/c/devices.deny")), "a");
     /* each rule is its own write; the file keeps the last one */
+    cr_assert_str_eq(slurp(P("cg/devices/c/devices.allow")), "c 5:2 rwm");
+    destroy_fake(&cg, &h);
+}
+
+Test(cgroups, v1_devices_without_rules_still_deny_all_then_defaults, .init = setup, .fini = teardown) {
+    /* a config without linux.resources.devices: not "a *:* rwm" */
+    struct cove_cgroup_host h;
+    struct cove_cgroup cg = make_v1(&h);
+    struct cove_err err = { 0 };
+    cr_assert_eq(cove_cgroup_set_devices(&cg, NULL, 0, &err), 0, "%s", err.msg);
+    cr_assert_str_eq(slurp(P("cg/devices/c/devices.deny")), "a");
     cr_assert_str_eq(slurp(P("cg/devices/c/devices.allow")), "c 5:2 rwm");
     destroy_fake(&cg, &h);
 }
@@ -639,6 +649,19 @@ Test(cgroups, v2_device_program_tests_rules_last_first_and_defaults_to_deny_afte
     for (size_t i = 0; i < len; i++)
         if (BPF_CLASS(prog[i].code) == BPF_JMP32)
             cr_assert_lt(i + 1 + (size_t)prog[i].off, len);
+    free(prog);
+    /* no rules at all: the defaults, then deny */
+    cr_assert_eq(cgv2_devices_build(NULL, 0, &prog, &len, &err), 0, "%s", err.msg);
+    cr_assert_eq(prog[len - 2].imm, 0, "no rules: deny by default");
+    free(prog);
+    /* an explicit allow-all (a privileged container) is the last word */
+    struct cove_device_rule all = { .allow = true, .type = 'a', .major = -1, .minor = -1, .access = "rwm" };
+    cr_assert_eq(cgv2_devices_build(&all, 1, &prog, &len, &err), 0, "%s", err.msg);
+    /* tested last (it comes first): no condition, r0 = 1; exit; then the
+     * default deny that it makes unreachable */
+    cr_assert_eq(prog[len - 4].code, BPF_ALU64 | BPF_MOV | BPF_K);
+    cr_assert_eq(prog[len - 4].imm, 1, "allow-all matches everything");
+    cr_assert_eq(prog[len - 3].code, BPF_JMP | BPF_EXIT);
     free(prog);
     struct cove_device_rule bad = { .allow = true, .type = 'c', .major = 1, .minor = 1, .access = "rx" };
     cr_assert_eq(cgv2_devices_build(&bad, 1, &prog, &len, &err), -EINVAL);

@@ -121,11 +121,10 @@ Test(cgroups_kernel, v2_clone_into_cgroup_devices_freeze_kill_destroy) {
     cr_assert_geq(cg.v2_fd, 0);
 
     struct cove_device_rule rules[] = { { .allow = false, .type = 'a', .major = -1, .minor = -1, .access = "rwm" } };
-    struct cove_resources res = { .set = true, .devices = rules, .n_devices = 1 };
-    int r = cove_cgroup_apply(&cg, &res, &err);
+    int r = cove_cgroup_set_devices(&cg, rules, 1, &err);
     if (r == 0) {
-        /* apply twice: the second program replaces the first */
-        cr_assert_eq(cove_cgroup_apply(&cg, &res, &err), 0, "%s", err.msg);
+        /* twice: the second program replaces the first */
+        cr_assert_eq(cove_cgroup_set_devices(&cg, rules, 1, &err), 0, "%s", err.msg);
         pid_t p = spawn_into(cg.v2_fd, probe_devices);
         cr_assert_gt(p, 0, "clone3: %s", strerror(errno));
         int st;
