@@ -11,13 +11,13 @@
  *   foreground: wait/relay.
  * Child (runs the same protocol as init.h: GO, then ERROR or EOF at exec):
  *   initial CPU affinity → setns(init pidfd, every other differing
- *   namespace at once) → terminal → rlimits → personality, scheduler,
- *   ioprio, mempolicy → LSM exec labels → [seccomp if no NNP] → user+caps →
- *   cwd → find exec → no_new_privs → final CPU affinity → [seccomp if NNP]
- *   → fds → execve.
- * Never re-execs the cove binary inside the container (CVE-2019-5736): the
- * child is a plain fork of a non-dumpable cove, and execve is its first
- * contact with a file of the container. */
+ *   namespace at once) → terminal → the tail shared with the init
+ *   (child.h: rlimits … fds closed, cwd and executable resolved in the
+ *   root, [seccomp if no NNP], user+caps, no_new_privs, final affinity,
+ *   [seccomp if NNP]) → execve.
+ * CVE-2019-5736: the child is a fork of a non-dumpable cove that runs from
+ * a read-only image of itself (selfexe.h), so neither the container's
+ * processes nor the child's own execve can reach a writable cove binary. */
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "cgroups/cgroups.h"
+#include "runtime/child.h"
 #include "runtime/cleanup.h"
 #include "runtime/create.h"
 #include "runtime/exec.h"
@@ -321,11 +322,6 @@ static int exec_plan(struct exec_ctx *x, struct cove_err *err) {
 
 /* ---------------------------------------------------------------- child */
 
-_Noreturn static void child_fail(int sock, struct cove_err *e) {
-    cove_msg_send(sock, COVE_MSG_ERROR, e);
-    _exit(1);
-}
-
 static int child_join(struct exec_ctx *x, struct cove_err *err) {
     /* one call, so the kernel orders user namespace first and the joins
      * are atomic; setns(CLONE_NEWNS) also moves root and cwd into the
@@ -337,27 +333,9 @@ static int child_join(struct exec_ctx *x, struct cove_err *err) {
     return 0;
 }
 
-static int child_seccomp(struct exec_ctx *x, struct cove_err *err) {
-    if (!x->have_seccomp)
-        return 0;
-    int listener = -1;
-    if (cove_seccomp_install(&x->seccomp, &listener, err) < 0)
-        return cove_err_prefix(err, "linux.seccomp");
-    if (listener >= 0)
-        close(listener);
-    return 0;
-}
-
-static int child_cwd(const struct cove_process *p, struct cove_err *err) {
-    if (chdir(p->cwd) < 0)
-        return cove_err_sys(err, errno, "process.cwd: chdir %s", p->cwd);
-    return 0;
-}
-
 _Noreturn static void exec_child(struct exec_ctx *x) {
     const struct cove_process *p = &x->config->process;
     struct cove_err err = {0};
-    _cleanup_free_ char *exe = NULL;
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -375,36 +353,19 @@ _Noreturn static void exec_child(struct exec_ctx *x) {
     if (cove_msg_recv(sock, &m) <= 0 || m.type != COVE_MSG_GO)
         _exit(1);
     if (cove_fds_move_above(&sock, 3 + x->nfds, &err) < 0)
-        child_fail(sock, &err);
-
-    bool early_seccomp = !p->no_new_privileges;
+        cove_child_fail(sock, &err);
     if (cove_process_set_initial_affinity(p, &err) < 0 ||
         child_join(x, &err) < 0 ||
-        cove_terminal_setup(x->console_child, p, false, &err) < 0 ||
-        cove_process_set_rlimits(p, &err) < 0 ||
-        cove_process_set_sched(x->config, &err) < 0 ||
-        cove_lsm_set_exec_labels(p, &err) < 0 ||
-        (early_seccomp && child_seccomp(x, &err) < 0) ||
-        cove_process_set_user_and_caps(p, &err) < 0 ||
-        child_cwd(p, &err) < 0 ||
-        cove_process_find_exec(p, &exe, &err) < 0)
-        child_fail(sock, &err);
-    umask(p->user.has_umask ? p->user.umask : 022);
-    /* the process outlives a detached `exec` */
-    if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0) {
-        cove_err_sys(&err, errno, "prctl(PR_SET_PDEATHSIG)");
-        child_fail(sock, &err);
-    }
-    if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-        cove_err_sys(&err, errno, "process.noNewPrivileges: prctl");
-        child_fail(sock, &err);
-    }
-    if (cove_process_set_final_affinity(p, &err) < 0 || (!early_seccomp && child_seccomp(x, &err) < 0) ||
-        cove_fds_pass(x->nfds, &err) < 0)
-        child_fail(sock, &err);
-    execve(exe, p->args, p->env);
-    cove_err_sys(&err, errno, "exec: \"%s\"", p->args[0]);
-    child_fail(sock, &err);
+        cove_terminal_setup(x->console_child, p, false, &err) < 0)
+        cove_child_fail(sock, &err);
+    struct cove_child tail = {
+        .config = x->config,
+        .seccomp = x->have_seccomp ? &x->seccomp : NULL,
+        .preserve_fds = x->nfds,
+        .sock = sock,
+        .keep_fd = -1,
+    };
+    cove_child_finish(&tail);
 }
 
 /* ---------------------------------------------------------------- parent */

@@ -69,17 +69,34 @@ int cove_fds_move_above(int *fd, unsigned min, struct cove_err *err) {
     return 0;
 }
 
-int cove_fds_pass(unsigned n, struct cove_err *err) {
+static int cmp_int(const void *a, const void *b) {
+    return *(const int *)a - *(const int *)b;
+}
+
+int cove_fds_close_inherited(unsigned n, const int *keep, size_t nkeep, struct cove_err *err) {
     unsigned first = 3 + n;
     for (unsigned fd = 3; fd < first; fd++) {
         int fl = fcntl((int)fd, F_GETFD);
         if (fl >= 0 && fcntl((int)fd, F_SETFD, fl & ~FD_CLOEXEC) < 0)
             return cove_err_sys(err, errno, "--preserve-fds: fd %u", fd);
     }
-    /* close_range(CLOEXEC) rather than close: the child still needs its
-     * sync socket until execve succeeds */
-    if (cove_close_range(first, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-        return cove_err_sys(err, errno, "close_range");
+    int kept[8];
+    size_t k = 0;
+    for (size_t i = 0; i < nkeep && k < ARRAY_SIZE(kept); i++)
+        if (keep[i] >= (int)first)
+            kept[k++] = keep[i];
+    qsort(kept, k, sizeof(int), cmp_int);
+    unsigned from = first;
+    for (size_t i = 0; i <= k; i++) {
+        unsigned to = i < k ? (unsigned)kept[i] : ~0U;
+        if (to > from && cove_close_range(from, i < k ? to - 1 : ~0U, 0) < 0)
+            return cove_err_sys(err, errno, "close_range");
+        if (i < k) {
+            if (fcntl(kept[i], F_SETFD, FD_CLOEXEC) < 0)
+                return cove_err_sys(err, errno, "fcntl fd %d", kept[i]);
+            from = to + 1;
+        }
+    }
     return 0;
 }
 

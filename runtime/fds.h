@@ -28,7 +28,10 @@ int cove_fds_reserve(unsigned n, struct cove_err *err);
  * cannot sit in the range passed to the workload. */
 int cove_fds_move_above(int *fd, unsigned min, struct cove_err *err);
 
-/* Child: fds 3..3+n-1 lose FD_CLOEXEC, everything above gets it. */
-int cove_fds_pass(unsigned n, struct cove_err *err);
+/* Child: fds 3..3+n-1 lose FD_CLOEXEC; every fd above them is closed,
+ * except the nkeep fds in keep (-1 entries ignored), which stay open and
+ * close-on-exec. After this no fd of the caller but stdio and the
+ * preserved ones exists, so /proc/self/fd cannot lead to one. */
+int cove_fds_close_inherited(unsigned n, const int *keep, size_t nkeep, struct cove_err *err);
 
 #endif

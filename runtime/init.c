@@ -3,11 +3,11 @@
  *   user namespace (READY_FOR_IDMAP/IDMAP_DONE or setns; become root) →
  *   wait GO → initial CPU affinity → join namespaces → cgroup ns →
  *   hostname → loopback → sysctl → rootfs (mounts, /dev, [HOOKS/HOOKS_DONE,
- *   createContainer hooks], pivot_root, masked/readonly) → terminal (pty, /dev/console) → cwd → keyring → rlimits → personality,
- *   scheduler, ioprio, mempolicy → LSM exec labels → [seccomp if no NNP] →
- *   user+caps → umask → find exec → READY → no_new_privs → wait on the
- *   exec fifo → startContainer hooks → final CPU affinity → [seccomp if
- *   NNP] → exec
+ *   createContainer hooks], pivot_root, masked/readonly) → terminal (pty,
+ *   /dev/console) → keyring → the tail shared with exec (child.h: rlimits
+ *   … user+caps, cwd, no_new_privs), whose before_exec here is READY →
+ *   wait on the exec fifo → startContainer hooks; then final CPU affinity
+ *   → [seccomp if NNP] → exec.
  * Every failure is reported over the socket before exiting. */
 #include <fcntl.h>
 #include <sched.h>
@@ -24,6 +24,7 @@
 #include "namespaces/net.h"
 #include "namespaces/path.h"
 #include "namespaces/rootfs.h"
+#include "runtime/child.h"
 #include "runtime/cleanup.h"
 #include "runtime/fds.h"
 #include "runtime/init.h"
@@ -71,11 +72,6 @@ int cove_msg_recv(int sock, struct cove_msg *msg) {
         return -EPROTO;
     msg->text[sizeof(msg->text) - 1] = '\0';
     return 1;
-}
-
-_Noreturn static void init_fail(const struct cove_init_args *a, struct cove_err *e) {
-    cove_msg_send(a->sock, COVE_MSG_ERROR, e);
-    _exit(1);
 }
 
 static int init_wait_go(const struct cove_init_args *a, struct cove_err *err) {
@@ -145,23 +141,6 @@ static int init_rootfs(const struct cove_init_args *a, struct cove_err *err) {
     return cove_rootfs_setup(a->config, &o, err);
 }
 
-static int init_cwd(const struct cove_process *p, struct cove_err *err) {
-    /* CVE-2024-21626 class: until exec this process still holds fds that
-     * point outside the root (close-on-exec does not close them yet, and the
-     * caller of cove may have passed directories of the host), so a plain
-     * chdir("/proc/self/fd/N") would land on the host. Resolve the cwd in
-     * the root with no magic links, then fchdir to what was found. */
-    _cleanup_close_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (rootfd < 0)
-        return cove_err_sys(err, errno, "process.cwd: open /");
-    _cleanup_close_ int fd = cove_path_open_in_root(rootfd, p->cwd, O_PATH | O_DIRECTORY, err);
-    if (fd < 0)
-        return cove_err_prefix(err, "process.cwd");
-    if (fchdir(fd) < 0)
-        return cove_err_sys(err, errno, "process.cwd: chdir %s", p->cwd);
-    return 0;
-}
-
 static int init_keyring(const struct cove_init_args *a, struct cove_err *err) {
     if (a->no_new_keyring)
         return 0;
@@ -173,11 +152,6 @@ static int init_keyring(const struct cove_init_args *a, struct cove_err *err) {
         errno != EPERM)
         return cove_err_sys(err, errno, "join session keyring");
     return 0;
-}
-
-/* the preserved fds reach the workload, and nothing else does */
-static int init_fds(const struct cove_init_args *a, struct cove_err *err) {
-    return cove_fds_pass(a->preserve_fds, err);
 }
 
 static int init_wait_start(const struct cove_init_args *a, struct cove_err *err) {
@@ -193,24 +167,20 @@ static int init_wait_start(const struct cove_init_args *a, struct cove_err *err)
     return 0;
 }
 
-static int init_seccomp(const struct cove_init_args *a, struct cove_err *err) {
-    if (!a->seccomp)
-        return 0;
-    int listener = -1;
-    int r = cove_seccomp_install(a->seccomp, &listener, err);
-    if (r < 0)
-        return cove_err_prefix(err, "linux.seccomp");
-    if (listener >= 0)
-        close(listener); /* the listener hand-off arrives with seccomp notify support */
-    return 0;
+/* The init's part just before exec (child.h before_exec): tell create we
+ * are ready, wait for `start`, run the startContainer hooks. */
+static int init_before_exec(void *arg, struct cove_err *err) {
+    const struct cove_init_args *a = arg;
+    if (cove_msg_send(a->sock, COVE_MSG_READY, NULL) < 0)
+        _exit(1);
+    int r = init_wait_start(a, err);
+    return r < 0 ? r : cove_hooks_init_start_container(a, err);
 }
 
 _Noreturn void cove_init_main(const struct cove_init_args *a) {
     const struct cove_config *c = a->config;
-    const struct cove_process *p = &c->process;
     struct cove_err err = {0};
     sigset_t none;
-    _cleanup_free_ char *exe = NULL;
 
     /* the parent blocked signals to forward them; the workload starts clean */
     sigemptyset(&none);
@@ -218,10 +188,9 @@ _Noreturn void cove_init_main(const struct cove_init_args *a) {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() == 1)
         _exit(1);
 
-    bool early_seccomp = !p->no_new_privileges;
     if (cove_userns_child_setup(a->sock, c, &err) < 0 ||
         init_wait_go(a, &err) < 0 ||
-        cove_process_set_initial_affinity(p, &err) < 0 ||
+        cove_process_set_initial_affinity(&c->process, &err) < 0 ||
         init_join_namespaces(c, &err) < 0 ||
         init_cgroup_namespace(c, &err) < 0 ||
         init_hostname(c, &err) < 0 ||
@@ -231,41 +200,18 @@ _Noreturn void cove_init_main(const struct cove_init_args *a) {
          * here) resolves namespaced sysctls by the caller's namespaces. */
         cove_process_set_sysctl(c, &err) < 0 ||
         init_rootfs(a, &err) < 0 ||
-        cove_terminal_setup(a->console_fd, p, true, &err) < 0 ||
-        init_keyring(a, &err) < 0 ||
-        cove_process_set_rlimits(p, &err) < 0 ||
-        cove_process_set_sched(c, &err) < 0 ||
-        cove_lsm_set_exec_labels(p, &err) < 0 ||
-        (early_seccomp && init_seccomp(a, &err) < 0) ||
-        cove_process_set_user_and_caps(p, &err) < 0 ||
-        init_cwd(p, &err) < 0 ||
-        cove_process_find_exec(p, &exe, &err) < 0 ||
-        init_fds(a, &err) < 0)
-        init_fail(a, &err);
+        cove_terminal_setup(a->console_fd, &c->process, true, &err) < 0 ||
+        init_keyring(a, &err) < 0)
+        cove_child_fail(a->sock, &err);
 
-    if (p->user.has_umask)
-        umask(p->user.umask);
-    else
-        umask(022);
-
-    /* setup is done: from here the init must outlive a `create` that exits */
-    if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0) {
-        cove_err_sys(&err, errno, "prctl(PR_SET_PDEATHSIG)");
-        init_fail(a, &err);
-    }
-    if (cove_msg_send(a->sock, COVE_MSG_READY, NULL) < 0)
-        _exit(1);
-
-    if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-        cove_err_sys(&err, errno, "process.noNewPrivileges: prctl");
-        init_fail(a, &err);
-    }
-    if (init_wait_start(a, &err) < 0 || cove_hooks_init_start_container(a, &err) < 0 ||
-        cove_process_set_final_affinity(p, &err) < 0 ||
-        (!early_seccomp && init_seccomp(a, &err) < 0))
-        init_fail(a, &err);
-
-    execve(exe, p->args, p->env);
-    cove_err_sys(&err, errno, "exec: \"%s\"", p->args[0]);
-    init_fail(a, &err);
+    struct cove_child tail = {
+        .config = c,
+        .seccomp = a->seccomp,
+        .preserve_fds = a->preserve_fds,
+        .sock = a->sock,
+        .keep_fd = a->fifo_fd,
+        .before_exec = init_before_exec,
+        .arg = (void *)a,
+    };
+    cove_child_finish(&tail);
 }

@@ -13,6 +13,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "namespaces/path.h"
 #include "runtime/cleanup.h"
 #include "runtime/process.h"
 #include "runtime/syscalls.h"
@@ -107,12 +108,14 @@ static int set_cap_sets(const struct cove_caps *k, struct cove_err *err) {
     return 0;
 }
 
-int cove_process_set_user_and_caps(const struct cove_process *p, struct cove_err *err) {
-    int r;
+int cove_process_drop_bounding(const struct cove_process *p, struct cove_err *err) {
     /* no process.capabilities means none (as runc): with a full bounding set,
      * uid 0 would regain every capability at execve */
-    if ((r = drop_bounding(p->caps.set ? p->caps.bounding : 0, err)) < 0)
-        return r;
+    return drop_bounding(p->caps.set ? p->caps.bounding : 0, err);
+}
+
+int cove_process_set_user_and_caps(const struct cove_process *p, struct cove_err *err) {
+    int r;
     /* keep the permitted set across the uid change; the configured sets are
      * installed right after */
     if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
@@ -133,6 +136,30 @@ static const char *env_lookup(const struct cove_process *p, const char *name) {
     return NULL;
 }
 
+/* The lookup runs before the workload's cwd is entered (runtime/child.h):
+ * a relative name ("./x", "bin/x") is taken relative to process.cwd, as
+ * execve will take it after the fchdir. */
+static int in_cwd(const struct cove_process *p, const char *name, char *buf, size_t size) {
+    int n = name[0] == '/' ? snprintf(buf, size, "%s", name)
+                           : snprintf(buf, size, "%s/%s", strcmp(p->cwd, "/") == 0 ? "" : p->cwd, name);
+    return n > 0 && (size_t)n < size ? 0 : -ENAMETOOLONG;
+}
+
+/* openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) from "/" (the
+ * container's root by now) must reach the file too */
+static int check_in_root(const char *path, const char *arg0, struct cove_err *err) {
+    _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0)
+        return cove_err_sys(err, errno, "exec: \"%s\": open /", arg0);
+    struct cove_err e = {0};
+    _cleanup_close_ int fd = cove_path_open_in_root(root, path, O_PATH, &e);
+    if (fd < 0)
+        return cove_err_set(err, -fd, "exec: \"%s\": %s: %s", arg0, path,
+                            fd == -ELOOP ? "a magic link (/proc/.../fd, exe, cwd, root) cannot be executed"
+                                         : strerror(-fd));
+    return 0;
+}
+
 static int check_exec(const char *path, const char *arg0, struct cove_err *err) {
     struct stat sb;
     /* lowercase words, as runc's: podman and others match on them */
@@ -146,13 +173,16 @@ static int check_exec(const char *path, const char *arg0, struct cove_err *err) 
         return cove_err_set(err, EACCES, "exec: \"%s\": %s: permission denied", arg0, path);
     if (access(path, X_OK) < 0)
         return cove_err_sys(err, errno, "exec: \"%s\": %s", arg0, path);
-    return 0;
+    return check_in_root(path, arg0, err);
 }
 
 int cove_process_find_exec(const struct cove_process *p, char **out, struct cove_err *err) {
     const char *arg0 = p->args[0];
+    char full[PATH_MAX];
     if (strchr(arg0, '/')) {
-        int r = check_exec(arg0, arg0, err);
+        if (in_cwd(p, arg0, full, sizeof(full)) < 0)
+            return cove_err_set(err, ENAMETOOLONG, "exec: \"%s\": name too long", arg0);
+        int r = check_exec(full, arg0, err);
         if (r < 0)
             return r;
         *out = strdup(arg0);
@@ -168,8 +198,12 @@ int cove_process_find_exec(const struct cove_process *p, char **out, struct cove
         int len = (e == s) ? snprintf(cand, sizeof(cand), "./%s", arg0)
                            : snprintf(cand, sizeof(cand), "%.*s/%s", (int)(e - s), s, arg0);
         struct stat sb;
-        if (len > 0 && (size_t)len < sizeof(cand) && stat(cand, &sb) == 0 && S_ISREG(sb.st_mode)) {
-            if (access(cand, X_OK) == 0) {
+        if (len > 0 && (size_t)len < sizeof(cand) && in_cwd(p, cand, full, sizeof(full)) == 0 &&
+            stat(full, &sb) == 0 && S_ISREG(sb.st_mode)) {
+            if (access(full, X_OK) == 0) {
+                int r = check_in_root(full, arg0, err);
+                if (r < 0)
+                    return r;
                 *out = strdup(cand);
                 return *out ? 0 : cove_err_set(err, ENOMEM, "out of memory");
             }
@@ -183,6 +217,14 @@ int cove_process_find_exec(const struct cove_process *p, char **out, struct cove
         return cove_err_set(err, EACCES, "exec: \"%s\": permission denied", arg0);
     return cove_err_set(err, ENOENT,
                         "exec: \"%s\": executable file not found in $PATH: no such file or directory", arg0);
+}
+
+int cove_process_exec_error(const struct cove_process *p, const char *path, int errnum, struct cove_err *err) {
+    if (errnum == EACCES)
+        return cove_err_set(err, EACCES, "exec: \"%s\": %s: permission denied", p->args[0], path);
+    if (errnum == ENOENT)
+        return cove_err_set(err, ENOENT, "exec: \"%s\": %s: no such file or directory", p->args[0], path);
+    return cove_err_sys(err, errnum, "exec: \"%s\"", p->args[0]);
 }
 
 int cove_procfs_open(const char *rel, int flags, struct cove_err *err) {

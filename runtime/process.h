@@ -8,14 +8,22 @@
 #include "runtime/err.h"
 
 int cove_process_set_rlimits(const struct cove_process *p, struct cove_err *err);
-/* setgroups/setresgid/setresuid keeping capabilities, then the five
- * capability sets exactly as configured (bounding dropped first). */
+/* The bounding set becomes the config's (empty without
+ * process.capabilities: no section means no capabilities, as runc). */
+int cove_process_drop_bounding(const struct cove_process *p, struct cove_err *err);
+/* setgroups/setresgid/setresuid keeping capabilities, then the other four
+ * capability sets exactly as configured (none without a section). */
 int cove_process_set_user_and_caps(const struct cove_process *p, struct cove_err *err);
 /* Resolve args[0] in the container (PATH from process.env), check it is
- * an executable regular file; *path is malloc'd. Errors use the words
- * podman maps to exit codes: "no such file or directory" and
- * "permission denied". */
+ * an executable regular file that resolves inside the root without magic
+ * links (a workload path like /proc/self/fd/N must not reach an fd of the
+ * runtime); *path is malloc'd. Errors use the words podman maps to exit
+ * codes: "no such file or directory" and "permission denied". Run before
+ * the user switch, so an executable the user may not run fails at execve
+ * with EACCES (cove_process_exec_error words it the same way). */
 int cove_process_find_exec(const struct cove_process *p, char **path, struct cove_err *err);
+/* The message for a failed execve of path, in the words of find_exec. */
+int cove_process_exec_error(const struct cove_process *p, const char *path, int errnum, struct cove_err *err);
 /* Write /proc/<pid>/oom_score_adj through a procfs fd verified by its
  * filesystem magic. */
 int cove_process_set_oom_score_adj(pid_t pid, int value, struct cove_err *err);

@@ -8,7 +8,8 @@
 # re-executes itself inside the container.
 #
 # The direct attack is tested first: the workload's path leads the kernel
-# to /proc/self/exe ("#!/proc/self/exe" as the program, or a symlink to it),
+# to /proc/self/exe ("#!/proc/self/exe" as the program; a symlink to it is
+# refused before exec, see t_a_workload_path_through_a_magic_link_is_refused),
 # so the host's runtime binary runs inside the container, with the image's
 # dynamic loader and the image's /etc/ld.so.preload. The payload
 # (attack/exe_overwrite.c) keeps /proc/self/exe open and rewrites it once
@@ -78,12 +79,22 @@ t_init_running_proc_self_exe_cannot_overwrite_cove() {
     expect_overwrite_refused
 }
 
-t_init_exec_of_a_symlink_to_proc_self_exe_cannot_overwrite_cove() {
+t_a_workload_path_through_a_magic_link_is_refused() {
+    # a symlink to /proc/self/exe as the program: the lookup resolves it in
+    # the root without magic links and refuses, for create and exec alike
     copy_build
     make_exe_attack_bundle a /bin/evil-link
-    ctr_create a a
-    assert_ok cove start "$(cid a)"
-    expect_overwrite_refused
+    run_capture cove create --bundle "$(_abs a)" "$(cid a)"
+    assert_eq 1 "$RC" "create of a /proc/self/exe symlink"
+    assert_contains "$ERR" '/bin/evil-link: a magic link (/proc/.../fd, exe, cwd, root) cannot be executed'
+    assert_nothing_left
+    make_exe_attack_bundle b sleep 600
+    ctr_create b b
+    assert_ok cove start "$(cid b)"
+    assert_exit 1 cove exec "$(cid b)" /bin/evil-link
+    assert_contains "$ERR" 'a magic link'
+    [ ! -e "$TEST_TMP/log/ran" ] || fail "the payload ran: $(cat "$TEST_TMP/log/ran")"
+    assert_eq "$SUMS" "$(cd "$TEST_TMP/bin" && sha256sum -- *)" "sha256 of the runtime binaries"
 }
 
 t_exec_running_proc_self_exe_cannot_overwrite_cove() {

@@ -60,6 +60,42 @@ t_cwd_via_proc_self_fd_cannot_reach_the_host() {
     assert_nothing_left
 }
 
+# The same attack on `cove exec --cwd`, which used a plain chdir: the
+# running container turns its cwd into a symlink to /proc/self/fd/N, and
+# the caller of `cove exec` holds a directory of the host as fd N.
+t_exec_cwd_through_a_symlink_to_proc_self_fd_cannot_reach_the_host() {
+    mkdir -p "$TEST_TMP/hostdir"
+    echo secret > "$TEST_TMP/hostdir/host-secret"
+    make_bundle b sleep 600
+    cfg_set b '.root.readonly = false'
+    ctr_create c b
+    assert_ok cove start "$(cid c)"
+    local n
+    for n in 3 4 5 6 7 8 9 10 11 12; do
+        ln -sfn "/proc/self/fd/$n" "$TEST_TMP/b/rootfs/work$n"
+        RC=0
+        # every fd from 3 to 12 is the host directory in the caller
+        ( exec 3<"$TEST_TMP/hostdir" 4<&3 5<&3 6<&3 7<&3 8<&3 9<&3 10<&3 11<&3 12<&3
+          timeout 20 "$COVE" --root "$ROOT" exec --cwd "/work$n" "$(cid c)" sh -c 'ls; pwd -P' \
+            > "$TEST_TMP/o" 2> "$TEST_TMP/e" ) || RC=$?
+        assert_not_contains "$(cat "$TEST_TMP/o")" host-secret "exec --cwd /work$n (-> /proc/self/fd/$n)"
+        if [ "$RC" != 0 ]; then
+            assert_contains "$(cat "$TEST_TMP/e")" "process.cwd" "why exec --cwd /work$n was refused"
+        fi
+        # and the cwd named directly
+        RC=0
+        ( exec 3<"$TEST_TMP/hostdir" 4<&3 5<&3 6<&3 7<&3 8<&3 9<&3 10<&3 11<&3 12<&3
+          timeout 20 "$COVE" --root "$ROOT" exec --cwd "/proc/self/fd/$n" "$(cid c)" ls \
+            > "$TEST_TMP/o" 2> "$TEST_TMP/e" ) || RC=$?
+        assert_not_contains "$(cat "$TEST_TMP/o")" host-secret "exec --cwd /proc/self/fd/$n"
+    done
+    # an ordinary symlinked cwd inside the container still works
+    mkdir -p "$TEST_TMP/b/rootfs/real"
+    ln -sfn /real "$TEST_TMP/b/rootfs/alias"
+    assert_ok cove exec --cwd /alias "$(cid c)" pwd -P
+    assert_eq /real "$OUT" "exec --cwd through an ordinary symlink"
+}
+
 t_relative_and_dotdot_cwd_stays_inside() {
     make_bundle b sh -c 'pwd -P; ls /.cove-test-rootfs-* >/dev/null && echo inside'
     cfg_set b '.process.cwd = "/../../../../../../../"'

@@ -1,0 +1,50 @@
+/* runtime/child.h — the last steps of every process cove puts into a
+ * container, shared by the init (init.c) and `exec` (exec.c) so that a fix
+ * to their order lands once. The caller has done its own part (namespaces,
+ * rootfs or joins, terminal) and hands over; cove_child_finish never
+ * returns: it execs the workload or reports ERROR on sock and exits.
+ *
+ * The order, and why:
+ *   rlimits → personality/scheduler/ioprio/mempolicy → LSM exec labels
+ *     (all need privileges the user switch takes away)
+ *   → close every inherited fd above stdio and the preserved range
+ *     (CVE-2024-21626: no fd of the host survives to be reached through
+ *     /proc/self/fd; what the child itself still needs is kept, close-on-exec)
+ *   → open process.cwd in the root without magic links, find the
+ *     executable in the root the same way
+ *   → empty the capability bounding set to the config's
+ *   → [seccomp, when noNewPrivileges is false: loading a filter without
+ *     no_new_privs needs CAP_SYS_ADMIN, so it must precede the user switch]
+ *   → user + capabilities → fchdir to the cwd opened above → umask →
+ *     parent-death signal off → no_new_privs
+ *   → before_exec (the init: READY, wait for `start`, startContainer hooks)
+ *   → final CPU affinity → [seccomp, when noNewPrivileges] → execve.
+ * Everything cove itself needs (openat2, stat, close_range, fcntl) happens
+ * before either filter position, so a profile that allows only what the
+ * workload needs does not break the setup: after an early filter only
+ * setgroups/setres[ug]id/capset/prctl, fchdir, umask, the init's READY and
+ * fifo read, sched_setaffinity and execve remain; after a late one, execve. */
+#ifndef COVE_CHILD_H
+#define COVE_CHILD_H
+
+#include "runtime/config.h"
+#include "runtime/err.h"
+#include "runtime/seccomp.h"
+
+struct cove_child {
+    const struct cove_config *config;       /* the process is config->process */
+    const struct cove_seccomp_prog *seccomp; /* NULL: no filter */
+    unsigned preserve_fds;                   /* fds 3..3+n-1 go to the workload */
+    int sock;                                /* ERROR is reported here; kept until exec */
+    int keep_fd;                             /* one more fd the caller needs in before_exec; -1 */
+    /* called after the user switch, right before the last steps; NULL: none */
+    int (*before_exec)(void *arg, struct cove_err *err);
+    void *arg;
+};
+
+_Noreturn void cove_child_finish(const struct cove_child *c);
+
+/* Report e on sock and exit(1): the parent shows the message. */
+_Noreturn void cove_child_fail(int sock, struct cove_err *e);
+
+#endif
