@@ -52,6 +52,19 @@ struct cove_unpack_result {
     uint64_t entries;
 };
 
+/* A decompression bomb must not fill the disk: a layer stops with a clear
+ * error past max_bytes of uncompressed tar, past max_entries entries, or
+ * when the store's filesystem would keep less than keep_free bytes (or
+ * 5% of its size, whichever is smaller) free. 0 fields take the defaults. */
+struct cove_unpack_limits {
+    uint64_t max_bytes;
+    uint64_t max_entries;
+    uint64_t keep_free;
+};
+#define COVE_UNPACK_MAX_BYTES (32ULL << 30)       /* 32 GiB per layer */
+#define COVE_UNPACK_MAX_ENTRIES 1000000ULL
+#define COVE_UNPACK_KEEP_FREE (1ULL << 30)        /* 1 GiB */
+
 /* Unpack one layer (tar; gzip, zstd, xz or uncompressed — detected) read
  * from blob_fd into the directory layer_dirfd. Every entry is created by fd
  * under layer_dirfd (openat2 RESOLVE_BENEATH): absolute names, "..",
@@ -62,7 +75,8 @@ struct cove_unpack_result {
  * the tar itself are dropped (they would steer overlayfs). Owners, modes,
  * xattrs, hardlinks, devices and timestamps are preserved. The caller
  * verifies res->blob_digest / diff_id against what it expected. */
-int cove_layer_unpack(int blob_fd, int layer_dirfd, struct cove_unpack_result *res, struct cove_err *err);
+int cove_layer_unpack(int blob_fd, int layer_dirfd, const struct cove_unpack_limits *lim,
+                      struct cove_unpack_result *res, struct cove_err *err);
 
 /* ---------------------------------------------------------------- store */
 
@@ -109,6 +123,7 @@ struct cove_import_opts {
     const char *source;        /* oci layout dir, oci-archive or docker-archive tar */
     const char *name;          /* --name (NULL: from the source's ref name / RepoTags) */
     const char *platform;      /* "os/arch[/variant]" (NULL: linux/<host arch>) */
+    struct cove_unpack_limits limits;   /* per layer (and per archive) */
 };
 
 /* Import; on any failure (digest or size mismatch, hostile layer, ...)

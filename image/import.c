@@ -112,7 +112,7 @@ static int import_layer(struct import *im, int blob_fd, const char *want_blob, l
     /* the layer root is the container's "/" */
     fchmod(tfd, 0755);
     struct cove_unpack_result res;
-    r = cove_layer_unpack(blob_fd, tfd, &res, err);
+    r = cove_layer_unpack(blob_fd, tfd, &im->o->limits, &res, err);
     if (r == 0 && want_blob && strcmp(res.blob_digest, want_blob) != 0)
         r = cove_err_set(err, EBADMSG, "digest mismatch (blob has %s, descriptor says %s)", res.blob_digest, want_blob);
     if (r == 0 && want_size >= 0 && res.blob_size != (uint64_t)want_size)
@@ -433,7 +433,7 @@ static int open_source(struct import *im, struct cove_err *err) {
     if (r < 0)
         return r;
     struct cove_unpack_result res;
-    if ((r = cove_layer_unpack(fd, im->srcfd, &res, err)) < 0)
+    if ((r = cove_layer_unpack(fd, im->srcfd, &im->o->limits, &res, err)) < 0)
         return cove_err_prefix(err, "unpack archive %s", src);
     return 0;
 }

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -39,6 +40,8 @@ struct dir_time {
 
 struct unpack {
     int blob_fd;
+    struct cove_unpack_limits lim;
+    uint64_t out_bytes, next_free_check;
     struct cove_sha256 *blob_h, *diff_h;
     uint64_t blob_size;
     struct archive *outer, *inner;
@@ -69,6 +72,33 @@ static la_ssize_t outer_read(struct archive *a, void *data, const void **buf) {
     }
 }
 
+/* The limits, checked as the uncompressed stream grows (struct
+ * cove_unpack_limits): a message that names the limit and the option. */
+static int check_growth(struct archive *a, struct unpack *u) {
+    char msg[256]; /* archive_set_error's own formatter knows no %llu */
+    if (u->out_bytes > u->lim.max_bytes) {
+        snprintf(msg, sizeof(msg), "more than %llu bytes uncompressed (a decompression bomb?); "
+                                   "raise with --max-layer-size", (unsigned long long)u->lim.max_bytes);
+        archive_set_error(a, EFBIG, "%s", msg);
+        return -1;
+    }
+    if (u->out_bytes < u->next_free_check)
+        return 0;
+    u->next_free_check = u->out_bytes + (16u << 20);
+    struct statvfs sv;
+    if (fstatvfs(u->root, &sv) < 0)
+        return 0;
+    uint64_t avail = (uint64_t)sv.f_bavail * sv.f_frsize, total = (uint64_t)sv.f_blocks * sv.f_frsize;
+    uint64_t keep = total / 20 < u->lim.keep_free ? total / 20 : u->lim.keep_free;
+    if (avail < keep) {
+        snprintf(msg, sizeof(msg), "the image store's filesystem is down to %llu bytes free (keeps %llu); "
+                                   "refusing to fill it", (unsigned long long)avail, (unsigned long long)keep);
+        archive_set_error(a, ENOSPC, "%s", msg);
+        return -1;
+    }
+    return 0;
+}
+
 static la_ssize_t inner_read(struct archive *a, void *data, const void **buf) {
     struct unpack *u = data;
     la_ssize_t n = archive_read_data(u->outer, u->ibuf, IO_BUF);
@@ -77,6 +107,9 @@ static la_ssize_t inner_read(struct archive *a, void *data, const void **buf) {
                           archive_error_string(u->outer) ? archive_error_string(u->outer) : "decompress");
         return -1;
     }
+    u->out_bytes += (uint64_t)n;
+    if (check_growth(a, u) < 0)
+        return -1;
     cove_sha256_update(u->diff_h, u->ibuf, (size_t)n);
     *buf = u->ibuf;
     return n;
@@ -483,8 +516,12 @@ static int drain(struct unpack *u, struct cove_err *err) {
     return 0;
 }
 
-int cove_layer_unpack(int blob_fd, int layer_dirfd, struct cove_unpack_result *res, struct cove_err *err) {
+int cove_layer_unpack(int blob_fd, int layer_dirfd, const struct cove_unpack_limits *lim,
+                      struct cove_unpack_result *res, struct cove_err *err) {
     struct unpack u = {.blob_fd = blob_fd, .root = layer_dirfd, .cached_fd = -1};
+    u.lim.max_bytes = lim && lim->max_bytes ? lim->max_bytes : COVE_UNPACK_MAX_BYTES;
+    u.lim.max_entries = lim && lim->max_entries ? lim->max_entries : COVE_UNPACK_MAX_ENTRIES;
+    u.lim.keep_free = lim && lim->keep_free ? lim->keep_free : COVE_UNPACK_KEEP_FREE;
     memset(res, 0, sizeof(*res));
     int r = open_streams(&u, err);
     struct archive_entry *e;
@@ -496,6 +533,11 @@ int cove_layer_unpack(int blob_fd, int layer_dirfd, struct cove_unpack_result *r
             /* e.g. unknown pax keys: the entry itself is usable */
         } else if (ar != ARCHIVE_OK) {
             r = archive_fail(u.inner, "layer tar", err);
+            break;
+        }
+        if (res->entries >= u.lim.max_entries) {
+            r = cove_err_set(err, EFBIG, "layer tar: more than %llu entries; raise with --max-layer-entries",
+                             (unsigned long long)u.lim.max_entries);
             break;
         }
         r = unpack_entry(&u, e, err);

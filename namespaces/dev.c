@@ -65,17 +65,28 @@ static int dev_mknod(int rootfd, const struct cove_device *d, struct cove_err *e
         return dirfd;
     mode_t perm = d->has_file_mode ? (d->file_mode & 07777) : 0666;
     dev_t rdev = makedev((unsigned)d->major, (unsigned)d->minor);
-    if (mknodat(dirfd, name, type | perm, rdev) < 0) {
-        if (errno != EEXIST)
-            return cove_err_sys(err, errno, "mknod %s", d->path);
+    /* the mode comes from mknod itself (umask 0 for the call): a chmod by
+     * name afterwards would follow whatever a process sharing this rootfs
+     * put there in between (a symlink to a host file) */
+    mode_t old_umask = umask(0);
+    int r = mknodat(dirfd, name, type | perm, rdev);
+    if (r < 0 && errno == EEXIST) {
         /* replace what the image ships (a stale node, a symlink, a file) */
-        if (unlinkat(dirfd, name, 0) < 0 || mknodat(dirfd, name, type | perm, rdev) < 0)
-            return cove_err_sys(err, errno, "mknod %s", d->path);
+        if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
+            r = mknodat(dirfd, name, type | perm, rdev);
     }
-    /* the node was just created here; the umask must not decide its mode */
-    if (fchmodat(dirfd, name, perm, 0) < 0)
-        return cove_err_sys(err, errno, "chmod %s", d->path);
-    if (fchownat(dirfd, name, d->has_uid ? d->uid : 0, d->has_gid ? d->gid : 0, AT_SYMLINK_NOFOLLOW) < 0)
+    int e = errno;
+    umask(old_umask);
+    if (r < 0)
+        return cove_err_sys(err, e, "mknod %s", d->path);
+    /* ownership by fd, on the node we just made and no other file */
+    _cleanup_close_ int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0)
+        return cove_err_sys(err, errno, "open %s", d->path);
+    if ((st.st_mode & S_IFMT) != type || (type != S_IFIFO && st.st_rdev != rdev))
+        return cove_err_set(err, EEXIST, "%s: replaced while it was created", d->path);
+    if (fchownat(fd, "", d->has_uid ? d->uid : 0, d->has_gid ? d->gid : 0, AT_EMPTY_PATH) < 0)
         return cove_err_sys(err, errno, "chown %s", d->path);
     return 0;
 }

@@ -6,13 +6,18 @@
 #include "namespaces/rootfs_int.h"
 
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mount.h>
+#include <sys/statfs.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "namespaces/path.h"
 #include "runtime/cleanup.h"
+#include "runtime/syscalls.h"
 
 static int masked_open_root(struct cove_err *err) {
     int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -38,8 +43,47 @@ static int masked_open_devnull(int rootfd, struct cove_err *err) {
     return TAKE_FD(fd);
 }
 
+/* A masked or read-only path under /proc or /sys names a file of the
+ * kernel: it is resolved from the procfs/sysfs mount itself, without
+ * crossing into any other mount. Otherwise something mounted over part of
+ * it (by the config, or slipped in through a shared mount) would take the
+ * mask, and unmounting it later would expose the real file unmasked (the
+ * 2025 masked-path race class). Other paths resolve in the root as usual. */
+static int open_masked_target(int rootfd, const char *path, struct cove_err *err) {
+    _cleanup_free_ char *clean = cove_path_clean(path);
+    if (!clean)
+        return cove_err_set(err, ENOMEM, "out of memory");
+    const char *top = NULL;
+    long magic = 0;
+    if (strncmp(clean, "/proc/", 6) == 0)
+        top = "/proc", magic = PROC_SUPER_MAGIC;
+    else if (strncmp(clean, "/sys/", 5) == 0)
+        top = "/sys", magic = SYSFS_MAGIC;
+    if (!top)
+        return cove_path_open_in_root(rootfd, clean, O_PATH, err);
+    _cleanup_close_ int topfd = cove_path_open_in_root(rootfd, top, O_PATH | O_DIRECTORY, err);
+    if (topfd < 0)
+        return topfd;
+    struct statfs sf;
+    if (fstatfs(topfd, &sf) < 0)
+        return cove_err_sys(err, errno, "statfs %s", top);
+    if (sf.f_type != magic) /* no kernel filesystem there: nothing of it to hide */
+        return cove_path_open_in_root(rootfd, clean, O_PATH, err);
+    struct open_how how = {
+        .flags = O_PATH | O_CLOEXEC,
+        .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
+    };
+    int fd = cove_openat2(topfd, clean + strlen(top) + 1, &how, sizeof(how));
+    if (fd < 0 && errno == EXDEV)
+        return cove_err_set(err, EXDEV, "something is mounted over (part of) %s: refusing to hide another mount "
+                                        "instead of the %s file", clean, top + 1);
+    if (fd < 0)
+        return errno == ENOENT ? -ENOENT : cove_err_sys(err, errno, "open %s", clean);
+    return fd;
+}
+
 static int masked_one(int rootfd, int *nullfd, const char *path, struct cove_err *err) {
-    _cleanup_close_ int fd = cove_path_open_in_root(rootfd, path, O_PATH, err);
+    _cleanup_close_ int fd = open_masked_target(rootfd, path, err);
     if (fd == -ENOENT) {          /* the spec: a missing path is not an error */
         cove_err_clear(err);
         return 0;
@@ -86,7 +130,7 @@ int cove_masked_paths_apply(const struct cove_config *c, struct cove_err *err) {
  * stay as they are (they may be locked, and remount(2) with MS_BIND|MS_RDONLY
  * would have to repeat them all). */
 static int readonly_one(int rootfd, const char *path, struct cove_err *err) {
-    _cleanup_close_ int fd = cove_path_open_in_root(rootfd, path, O_PATH, err);
+    _cleanup_close_ int fd = open_masked_target(rootfd, path, err);
     if (fd == -ENOENT) {
         cove_err_clear(err);
         return 0;

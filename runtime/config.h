@@ -305,5 +305,8 @@ int cove_rlimit_from_name(const char *name);              /* -1 if unknown */
 const char *cove_rlimit_name(int resource);
 int cove_namespace_from_name(const char *name);           /* CLONE_NEW*, 0 if unknown */
 const char *cove_namespace_name(int clone_flag);
+/* The namespace that isolates a sysctl (CLONE_NEWNET for net.*, ...), 0:
+ * none. */
+int cove_sysctl_namespace(const char *key);
 
 #endif

@@ -349,7 +349,7 @@ static bool has_ns(const struct cove_linux *lx, int type) {
 
 /* Which namespace isolates a sysctl (0: none, so writing it from the
  * container would change the host). */
-static int sysctl_namespace(const char *key) {
+int cove_sysctl_namespace(const char *key) {
     static const char *const ipc[] = {
         "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
         "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
@@ -375,7 +375,7 @@ static int check_sysctl(struct cove_linux *lx, struct cove_err *err) {
                 *c = '.';
         if (!k[0] || k[0] == '.' || strstr(k, ".."))
             return cove_err_set(err, EINVAL, "sysctl[\"%s\"]: invalid name", k);
-        int ns = sysctl_namespace(k);
+        int ns = cove_sysctl_namespace(k);
         if (!ns)
             return cove_err_set(err, EINVAL, "sysctl[\"%s\"]: not in a separate kernel namespace", k);
         if (!has_ns(lx, ns))

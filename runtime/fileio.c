@@ -7,19 +7,36 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "runtime/cleanup.h"
 #include "runtime/state.h"
 
+/* A fresh temp file next to name: a random suffix and O_EXCL, so in a
+ * directory others can write (a --pid-file in /tmp) no planted file, link
+ * or symlink is opened, truncated or written in its place. */
+static int open_temp(int dirfd, const char *name, mode_t mode, char *tmp, size_t size, struct cove_err *err) {
+    for (int tries = 0; tries < 16; tries++) {
+        uint64_t rnd = 0;
+        if (getrandom(&rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+            return cove_err_sys(err, errno, "getrandom");
+        if (snprintf(tmp, size, ".%s.tmp.%016llx", name, (unsigned long long)rnd) >= (int)size)
+            return cove_err_set(err, ENAMETOOLONG, "%s: name too long", name);
+        int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+        if (fd >= 0 || errno != EEXIST)
+            return fd >= 0 ? fd : cove_err_sys(err, errno, "create %s", tmp);
+    }
+    return cove_err_set(err, EEXIST, "create a temp file for %s: every name taken", name);
+}
+
 int cove_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode, struct cove_err *err) {
     char tmp[PATH_MAX];
-    if (snprintf(tmp, sizeof(tmp), ".%s.tmp.%d", name, (int)getpid()) >= (int)sizeof(tmp))
-        return cove_err_set(err, ENAMETOOLONG, "%s: name too long", name);
-    _cleanup_close_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+    _cleanup_close_ int fd = open_temp(dirfd, name, mode, tmp, sizeof(tmp), err);
     if (fd < 0)
-        return cove_err_sys(err, errno, "create %s", tmp);
+        return fd;
     const char *p = data;
     size_t left = len;
     while (left > 0) {

@@ -1,6 +1,9 @@
 /* runtime/support.c — see support.h. Each refusal names the field and says
  * it is not supported, so a user knows it is cove's limit, not their typo. */
 #include <sched.h>
+#include <sys/stat.h>
+
+#include "runtime/cleanup.h"
 
 #include "runtime/support.h"
 
@@ -20,6 +23,34 @@ static int check_namespaces(const struct cove_config *c, struct cove_err *err) {
     return 0;
 }
 
+/* A sysctl goes to the namespace the container gets. Joined by path, that
+ * may be the runtime's own (the host's, e.g. /proc/1/ns/net): writing it
+ * would change the host, so it is refused, as runc does. */
+static int check_sysctl_namespaces(const struct cove_config *c, struct cove_err *err) {
+    static const struct { int type; const char *proc; } own[] = {
+        {CLONE_NEWNET, "/proc/self/ns/net"}, {CLONE_NEWIPC, "/proc/self/ns/ipc"}, {CLONE_NEWUTS, "/proc/self/ns/uts"},
+    };
+    for (size_t i = 0; i < c->linux.n_sysctl; i++) {
+        const char *key = c->linux.sysctl[i].key;
+        int type = cove_sysctl_namespace(key);
+        const struct cove_namespace *ns = cove_config_find_ns(c, type);
+        if (!ns || !ns->path)
+            continue;
+        for (size_t j = 0; j < ARRAY_SIZE(own); j++) {
+            struct stat theirs, ours;
+            if (own[j].type != type || stat(own[j].proc, &ours) < 0)
+                continue;
+            if (stat(ns->path, &theirs) < 0)
+                return cove_err_sys(err, errno, "linux.namespaces: %s", ns->path);
+            if (theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino)
+                return cove_err_set(err, EPERM, "linux.sysctl[\"%s\"]: the %s namespace joined at %s is the "
+                                                "runtime's own (the host's): refusing to change the host",
+                                    key, cove_namespace_name(type), ns->path);
+        }
+    }
+    return 0;
+}
+
 static int check_process(const struct cove_process *p, const struct cove_create_opts *o, struct cove_err *err) {
     return 0;
 }
@@ -34,7 +65,8 @@ int cove_support_check(const struct cove_config *c, const struct cove_create_opt
     int r;
     if (!c->has_process)
         return cove_err_set(err, EINVAL, "process: required to create a container");
-    if ((r = check_namespaces(c, err)) < 0 || (r = check_process(&c->process, o, err)) < 0 ||
+    if ((r = check_namespaces(c, err)) < 0 || (r = check_sysctl_namespaces(c, err)) < 0 ||
+        (r = check_process(&c->process, o, err)) < 0 ||
         (r = check_linux(&c->linux, err)) < 0)
         return r;
     return 0;

@@ -1,4 +1,5 @@
 /* cmd/cove/cmd_image.c — `cove image import|ls|inspect|rm|gc`. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,12 +7,16 @@
 
 #include "cli.h"
 #include "image/image.h"
+#include "image/sandbox.h"
 
 static const char image_help[] =
     "Usage: cove [--image-root DIR] image COMMAND\n\n"
     "Commands:\n"
-    "   import [--name REF] [--platform OS/ARCH[/VARIANT]] FILE|DIR\n"
-    "                  import an OCI image layout dir, an oci-archive tar or a docker-archive tar\n"
+    "   import [--name REF] [--platform OS/ARCH[/VARIANT]] [--max-layer-size SIZE]\n"
+    "          [--max-layer-entries N] FILE|DIR\n"
+    "                  import an OCI image layout dir, an oci-archive tar or a docker-archive tar;\n"
+    "                  a layer stops past SIZE uncompressed (default 32G), N entries (default\n"
+    "                  1000000), or when the store's filesystem would keep less than 1G or 5%% free\n"
     "   ls             list images (name, config digest, layers, imported)\n"
     "   inspect REF    print the image record and its config (JSON)\n"
     "   rm REF...      remove images (layers stay until gc)\n"
@@ -22,19 +27,35 @@ static const char *image_root(void) {
 }
 
 static int image_import(int argc, char **argv) {
-    enum { O_NAME = 256, O_PLATFORM };
+    enum { O_NAME = 256, O_PLATFORM, O_MAX_SIZE, O_MAX_ENTRIES };
     static const struct option opts[] = {
         {"name", required_argument, NULL, O_NAME},
         {"platform", required_argument, NULL, O_PLATFORM},
+        {"max-layer-size", required_argument, NULL, O_MAX_SIZE},
+        {"max-layer-entries", required_argument, NULL, O_MAX_ENTRIES},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
     struct cove_import_opts o = {0};
+    struct cove_err err = {0};
+    int64_t size;
+    char *end;
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case O_NAME: o.name = optarg; break;
         case O_PLATFORM: o.platform = optarg; break;
+        case O_MAX_SIZE:
+            if (cove_sandbox_parse_size(optarg, &size, &err) < 0 || size <= 0)
+                return cli_usage_error("image import", "--max-layer-size %s: a size like 512M or 40G", optarg);
+            o.limits.max_bytes = (uint64_t)size;
+            break;
+        case O_MAX_ENTRIES:
+            errno = 0;
+            o.limits.max_entries = strtoull(optarg, &end, 10);
+            if (errno || *end || !o.limits.max_entries || optarg[0] == '-')
+                return cli_usage_error("image import", "--max-layer-entries %s: a positive number", optarg);
+            break;
         case 'h': fputs(image_help, stdout); return 0;
         default: return cli_usage_error("image import", "unknown option");
         }
@@ -42,7 +63,6 @@ static int image_import(int argc, char **argv) {
     if (argc - optind != 1)
         return cli_usage_error("image", "import requires exactly 1 argument (FILE or DIR)");
     o.source = argv[optind];
-    struct cove_err err = {0};
     struct cove_image_store s;
     if (cove_image_store_open(image_root(), true, &s, &err) < 0)
         return cli_fail(&err);

@@ -21,6 +21,8 @@ Writes under OUT:
   outside/              the directory the hostile layers aim at (must stay empty)
 With --big-tar TAR: only big/, a one-layer (gzip) layout of TAR, ref "latest"
 (bench/unpack.sh).
+With --bomb MIB: only bomb/, ref "bomb:latest": one gzip layer holding a
+file of MIB MiB of zeros (a decompression bomb in miniature).
 With --suid EXE HOSTDIR: only suid/, ref "suid:latest": the busybox layer
 plus EXE as /bin/euid, setuid root (mode 4755), and the image label
 dev.cove.overlay.lowers=HOSTDIR (an image naming a host directory as its
@@ -281,6 +283,12 @@ def big(out, tar_path):
     make_layout(os.path.join(out, "big"), [(raw, "gzip")], cfg={"Cmd": ["/bin/true"]}, ref="latest")
 
 
+def bomb(out, mib):
+    t = Tar()
+    t.file("zeros", bytes(mib << 20))
+    make_layout(os.path.join(out, "bomb"), [(t.bytes(), "gzip")], cfg={"Cmd": ["/bin/true"]}, ref="bomb:latest")
+
+
 def suid(out, exe, hostdir):
     with open(exe, "rb") as f:
         data = f.read()
@@ -297,6 +305,9 @@ def main():
         sys.exit(2)
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
+    if "--bomb" in sys.argv:
+        bomb(out, int(sys.argv[sys.argv.index("--bomb") + 1]))
+        return
     if "--suid" in sys.argv:
         i = sys.argv.index("--suid")
         suid(out, sys.argv[i + 1], sys.argv[i + 2])

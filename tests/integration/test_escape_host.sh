@@ -113,4 +113,26 @@ t_listed_block_device_is_reachable() {
     assert_eq "mknod-b 0" "$OUT" "open of a device listed in linux.devices"
 }
 
+# --pid-file in a directory others can write (/tmp): its temp file used
+# to be ".NAME.tmp.<pid>", opened with O_TRUNC but without O_EXCL, so a
+# link planted under the coming pids had cove truncate and overwrite the
+# link's target, any file of root's.
+t_pid_file_temp_name_cannot_be_planted() {
+    mkdir -p "$TEST_TMP/pub"
+    chmod 1777 "$TEST_TMP/pub"
+    echo precious > "$TEST_TMP/victim"
+    make_bundle b true
+    # hard links for the next few thousand pids (cove's will be among
+    # them), made by one process so that they do not use up the pids
+    python3 -c 'import os, sys
+base, top = os.getpid(), int(open("/proc/sys/kernel/pid_max").read())
+for n in range(base, base + 3000):
+    os.link(sys.argv[1], "%s/.pid.tmp.%d" % (sys.argv[2], n % top))' \
+        "$TEST_TMP/victim" "$TEST_TMP/pub"
+    ctr_create p b --pid-file "$TEST_TMP/pub/pid"
+    assert_eq "$(ctr_state p .pid)" "$(cat "$TEST_TMP/pub/pid")" "the pid file"
+    assert_eq precious "$(cat "$TEST_TMP/victim")" "the planted link's target"
+    assert_eq 3001 "$(stat -c %h "$TEST_TMP/victim")" "links to the victim (none consumed)"
+}
+
 run_cases

@@ -136,4 +136,57 @@ t_oom_score_adj_is_written_through_the_hosts_proc() {
     assert_eq 123 "$(cat "/proc/$pid/oom_score_adj")" "oom_score_adj of the init"
 }
 
+# A mount over part of /proc or /sys (the config's, or one slipped in
+# through a shared mount) would take the mask in place of the kernel file;
+# unmounting it later would expose the real one. Refused, nothing left.
+t_a_mount_over_a_masked_or_readonly_kernel_path_is_refused() {
+    make_bundle b cat /sys/firmware/x
+    cfg_set b '.mounts += [{destination: "/sys/firmware", type: "tmpfs", source: "tmpfs"}]'
+    ctr_run m b
+    assert_eq 1 "$RC" "a tmpfs over the masked /sys/firmware"
+    assert_contains "$ERR" "linux.maskedPaths"
+    assert_contains "$ERR" "something is mounted over (part of) /sys/firmware"
+    assert_nothing_left
+    make_bundle c true
+    cfg_set c '.mounts += [{destination: "/proc/sys", type: "tmpfs", source: "tmpfs"}]'
+    ctr_run r c
+    assert_eq 1 "$RC" "a tmpfs over the read-only /proc/sys"
+    assert_contains "$ERR" "linux.readonlyPaths"
+    assert_contains "$ERR" "something is mounted over (part of) /proc/sys"
+    assert_nothing_left
+    # the ordinary case still masks and protects
+    make_bundle d sh -c 'ls /sys/firmware | wc -l; echo 1 > /proc/sys/kernel/ns_last_pid 2>/dev/null || echo ro'
+    ctr_run ok d
+    assert_eq 0 "$RC" "default masks (stderr: $ERR)"
+    assert_eq "0
+ro" "$OUT" "/sys/firmware masked, /proc/sys read-only"
+}
+
+# net.* sysctls go to the network namespace the container gets; joined by
+# path that may be the host's own. (The value written is the host's
+# current one: on a runtime that lets it through, the host is unchanged.)
+t_sysctl_in_the_hosts_namespace_joined_by_path_is_refused() {
+    local cur; cur=$(cat /proc/sys/net/ipv4/ip_forward)
+    make_bundle b true
+    cfg_set b --arg v "$cur" --arg ns "/proc/$$/ns/net" \
+        '.linux.namespaces = [.linux.namespaces[] | if .type == "network" then .path = $ns else . end]
+         | .linux.sysctl = {"net.ipv4.ip_forward": $v}'
+    ctr_run h b
+    assert_eq 1 "$RC" "net.ipv4.ip_forward in the host's network namespace"
+    assert_contains "$ERR" 'linux.sysctl["net.ipv4.ip_forward"]: the network namespace joined at'
+    assert_contains "$ERR" "is the runtime's own (the host's)"
+    assert_nothing_left
+    # another container's network namespace, joined by path: allowed
+    make_bundle a sleep 600
+    ctr_create a a
+    assert_ok cove start "$(cid a)"
+    cfg_set b --arg ns "/proc/$(ctr_state a .pid)/ns/net" \
+        '.linux.namespaces = [.linux.namespaces[] | if .type == "network" then .path = $ns else . end]
+         | .linux.sysctl = {"net.ipv4.ip_forward": "1"} | .process.args = ["cat", "/proc/sys/net/ipv4/ip_forward"]'
+    ctr_run j b
+    assert_eq 0 "$RC" "sysctl in a joined container's namespace (stderr: $ERR)"
+    assert_eq 1 "$OUT"
+    assert_eq "$cur" "$(cat /proc/sys/net/ipv4/ip_forward)" "the host's ip_forward"
+}
+
 run_cases

@@ -244,6 +244,30 @@ t_image_removed_then_bundle_fails_cleanly() {
     assert_nothing_left
 }
 
+t_a_decompression_bomb_stops_at_the_limits_with_nothing_left() {
+    python3 "$(dirname "$0")/make_oci_image.py" "$TEST_TMP/imgs" --bomb 96 >/dev/null || fail "make_oci_image.py --bomb"
+    note "bomb: $(du -sk "$TEST_TMP/imgs/bomb" | cut -f1) KB compressed, 96 MiB unpacked"
+    assert_exit 1 img image import --max-layer-size 8M "$TEST_TMP/imgs/bomb"
+    assert_contains "$ERR" "more than 8388608 bytes uncompressed (a decompression bomb?); raise with --max-layer-size"
+    assert_eq 0 "$(layers_in_store)" "no layer left"
+    assert_eq "" "$(ls -A "$TEST_TMP/store/tmp")" "no work dir left"
+    assert_exit 1 img image import --max-layer-entries 0 "$TEST_TMP/imgs/bomb"
+    assert_contains "$ERR" "--max-layer-entries 0: a positive number"
+    # the default guard: a store on a 48 MiB filesystem is not filled
+    mkdir -p "$TEST_TMP/small"
+    mount -t tmpfs -o size=48m tmpfs "$TEST_TMP/small"
+    RC=0
+    timeout 60 "$COVE" --image-root "$TEST_TMP/small/store" image import "$TEST_TMP/imgs/bomb" \
+        > "$TEST_TMP/o" 2> "$TEST_TMP/e" || RC=$?
+    local free; free=$(df -k --output=avail "$TEST_TMP/small" | tail -1)
+    local left; left=$(find "$TEST_TMP/small/store/layers" "$TEST_TMP/small/store/tmp" -mindepth 1 2>/dev/null | wc -l)
+    umount "$TEST_TMP/small"
+    assert_eq 1 "$RC" "import of a 96 MiB layer into a 48 MiB store"
+    assert_contains "$(cat "$TEST_TMP/e")" "refusing to fill it"
+    [ "$free" -gt 1024 ] || fail "the store's filesystem was filled (${free} KB free)"
+    assert_eq 0 "$left" "nothing left in the small store"
+}
+
 t_image_ls_inspect_rm_gc() {
     assert_ok img image import "$IMGS/layout"
     assert_ok img image import "$IMGS/docker-archive.tar"

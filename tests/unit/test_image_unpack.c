@@ -77,15 +77,20 @@ static void tb_add(struct tb *t, const char *name, mode_t type, mode_t perm, con
 
 static void tb_file(struct tb *t, const char *name, const char *data) { tb_add(t, name, AE_IFREG, 0644, data, NULL, false); }
 
-static int tb_unpack(struct tb *t, struct cove_unpack_result *res, struct cove_err *err) {
+static int tb_unpack_limited(struct tb *t, const struct cove_unpack_limits *lim, struct cove_unpack_result *res,
+                             struct cove_err *err) {
     archive_write_close(t->a);
     archive_write_free(t->a);
     lseek(t->fd, 0, SEEK_SET);
     int dfd = open(layer, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     cr_assert_geq(dfd, 0);
-    int r = cove_layer_unpack(t->fd, dfd, res, err);
+    int r = cove_layer_unpack(t->fd, dfd, lim, res, err);
     close(dfd);
     return r;
+}
+
+static int tb_unpack(struct tb *t, struct cove_unpack_result *res, struct cove_err *err) {
+    return tb_unpack_limited(t, NULL, res, err);
 }
 
 static bool outside_empty(void) {
@@ -285,7 +290,57 @@ Test(image_unpack, rejects_garbage_and_truncated_streams) {
     int dfd = open(layer, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     struct cove_unpack_result res;
     struct cove_err err = {0};
-    cr_expect_lt(cove_layer_unpack(fd, dfd, &res, &err), 0);
+    cr_expect_lt(cove_layer_unpack(fd, dfd, NULL, &res, &err), 0);
     close(fd);
     close(dfd);
+}
+
+/* a decompression bomb: 8 MiB of zeros gzip to a few KB */
+static void tb_zeros(struct tb *t, const char *name, size_t n) {
+    struct archive_entry *e = archive_entry_new();
+    archive_entry_set_pathname(e, name);
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_entry_set_size(e, (la_int64_t)n);
+    cr_assert_eq(archive_write_header(t->a, e), ARCHIVE_OK);
+    static char zero[1 << 16];
+    for (size_t done = 0; done < n; done += sizeof(zero))
+        cr_assert_eq(archive_write_data(t->a, zero, sizeof(zero)), (la_ssize_t)sizeof(zero));
+    archive_entry_free(e);
+}
+
+Test(image_unpack, stops_a_decompression_bomb_at_the_size_limit) {
+    struct tb t;
+    tb_open(&t, true);
+    tb_zeros(&t, "bomb", 8 << 20);
+    struct cove_unpack_limits lim = {.max_bytes = 1 << 20};
+    struct cove_unpack_result res;
+    struct cove_err err = {0};
+    cr_assert_eq(tb_unpack_limited(&t, &lim, &res, &err), -EFBIG, "%s", err.msg);
+    cr_expect(strstr(err.msg, "more than 1048576 bytes uncompressed") && strstr(err.msg, "--max-layer-size"), "%s",
+              err.msg);
+    char p[512];
+    at(p, "bomb");
+    struct stat st;
+    cr_expect(stat(p, &st) != 0 || st.st_size <= (2 << 20), "stopped near the limit");
+    /* the same layer under the default limits unpacks */
+    tb_open(&t, true);
+    tb_zeros(&t, "ok", 8 << 20);
+    cr_assert_eq(tb_unpack(&t, &res, &err), 0, "%s", err.msg);
+}
+
+Test(image_unpack, stops_at_the_entry_limit) {
+    struct tb t;
+    tb_open(&t, false);
+    char name[32];
+    for (int i = 0; i < 20; i++) {
+        snprintf(name, sizeof(name), "f%d", i);
+        tb_file(&t, name, "x");
+    }
+    struct cove_unpack_limits lim = {.max_entries = 10};
+    struct cove_unpack_result res;
+    struct cove_err err = {0};
+    cr_assert_eq(tb_unpack_limited(&t, &lim, &res, &err), -EFBIG, "%s", err.msg);
+    cr_expect(strstr(err.msg, "more than 10 entries") && strstr(err.msg, "--max-layer-entries"), "%s", err.msg);
+    cr_expect_eq(res.entries, 10);
 }
