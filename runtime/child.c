@@ -2,6 +2,7 @@
  * for the order and why. */
 #include <fcntl.h>
 #include <stdlib.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -57,12 +58,13 @@ static int child_no_new_privs(const struct cove_process *p, struct cove_err *err
 
 _Noreturn void cove_child_finish(const struct cove_child *c) {
     const struct cove_process *p = &c->config->process;
-    const struct cove_seccomp_prog *early = p->no_new_privileges ? NULL : c->seccomp;
-    const struct cove_seccomp_prog *late = p->no_new_privileges ? c->seccomp : NULL;
     struct cove_err err = {0};
     _cleanup_free_ char *exe = NULL;
     int keep[] = {c->sock, c->keep_fd};
     int cwd = -1;
+    /* without no_new_privs, loading the filter needs CAP_SYS_ADMIN: hold it
+     * (permitted+effective only) through the user switch; execve drops it */
+    uint64_t hold = c->seccomp && !p->no_new_privileges ? 1ULL << CAP_SYS_ADMIN : 0;
 
     if (cove_process_set_rlimits(p, &err) < 0 ||
         cove_process_set_sched(c->config, &err) < 0 ||
@@ -71,8 +73,7 @@ _Noreturn void cove_child_finish(const struct cove_child *c) {
         (cwd = child_open_cwd(p, &err)) < 0 ||
         cove_process_find_exec(p, &exe, &err) < 0 ||
         cove_process_drop_bounding(p, &err) < 0 ||
-        child_seccomp(early, &err) < 0 ||
-        cove_process_set_user_and_caps(p, &err) < 0 ||
+        cove_process_set_user_and_caps(p, hold, &err) < 0 ||
         child_enter_cwd(p, cwd, &err) < 0)
         cove_child_fail(c->sock, &err);
     close(cwd);
@@ -85,8 +86,9 @@ _Noreturn void cove_child_finish(const struct cove_child *c) {
     if (child_no_new_privs(p, &err) < 0 ||
         (c->before_exec && c->before_exec(c->arg, &err) < 0) ||
         cove_process_set_final_affinity(p, &err) < 0 ||
-        child_seccomp(late, &err) < 0)
+        child_seccomp(c->seccomp, &err) < 0)
         cove_child_fail(c->sock, &err);
+    /* the filter is in place: nothing but execve from here */
     execve(exe, p->args, p->env);
     cove_process_exec_error(p, exe, errno, &err);
     cove_child_fail(c->sock, &err);

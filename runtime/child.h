@@ -13,17 +13,16 @@
  *   → open process.cwd in the root without magic links, find the
  *     executable in the root the same way
  *   → empty the capability bounding set to the config's
- *   → [seccomp, when noNewPrivileges is false: loading a filter without
- *     no_new_privs needs CAP_SYS_ADMIN, so it must precede the user switch]
- *   → user + capabilities → fchdir to the cwd opened above → umask →
- *     parent-death signal off → no_new_privs
+ *   → user + capabilities (when noNewPrivileges is false and there is a
+ *     filter, CAP_SYS_ADMIN is held in permitted+effective: loading a filter
+ *     without no_new_privs needs it; it is in no other set, so execve drops
+ *     it) → fchdir to the cwd opened above → umask → parent-death signal
+ *     off → no_new_privs
  *   → before_exec (the init: READY, wait for `start`, startContainer hooks)
- *   → final CPU affinity → [seccomp, when noNewPrivileges] → execve.
- * Everything cove itself needs (openat2, stat, close_range, fcntl) happens
- * before either filter position, so a profile that allows only what the
- * workload needs does not break the setup: after an early filter only
- * setgroups/setres[ug]id/capset/prctl, fchdir, umask, the init's READY and
- * fifo read, sched_setaffinity and execve remain; after a late one, execve. */
+ *   → final CPU affinity → seccomp → execve.
+ * The filter is always the last step: a profile that allows only what the
+ * workload needs (not even openat2, setuid or capset) cannot break cove's
+ * own setup, because after loading it nothing but execve remains. */
 #ifndef COVE_CHILD_H
 #define COVE_CHILD_H
 

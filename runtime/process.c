@@ -114,7 +114,7 @@ int cove_process_drop_bounding(const struct cove_process *p, struct cove_err *er
     return drop_bounding(p->caps.set ? p->caps.bounding : 0, err);
 }
 
-int cove_process_set_user_and_caps(const struct cove_process *p, struct cove_err *err) {
+int cove_process_set_user_and_caps(const struct cove_process *p, uint64_t hold, struct cove_err *err) {
     int r;
     /* keep the permitted set across the uid change; the configured sets are
      * installed right after */
@@ -124,8 +124,14 @@ int cove_process_set_user_and_caps(const struct cove_process *p, struct cove_err
         return r;
     if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
         return cove_err_sys(err, errno, "prctl(PR_SET_KEEPCAPS)");
-    struct cove_caps none = {0};
-    return set_cap_sets(p->caps.set ? &p->caps : &none, err);
+    struct cove_caps k = {0};
+    if (p->caps.set)
+        k = p->caps;
+    /* held in permitted+effective only: never inheritable or ambient, and
+     * not in the bounding set, so execve takes them away again */
+    k.permitted |= hold;
+    k.effective |= hold;
+    return set_cap_sets(&k, err);
 }
 
 static const char *env_lookup(const struct cove_process *p, const char *name) {

@@ -4,6 +4,8 @@
 #ifndef COVE_PROCESS_H
 #define COVE_PROCESS_H
 
+#include <stdint.h>
+
 #include "runtime/config.h"
 #include "runtime/err.h"
 
@@ -12,8 +14,11 @@ int cove_process_set_rlimits(const struct cove_process *p, struct cove_err *err)
  * process.capabilities: no section means no capabilities, as runc). */
 int cove_process_drop_bounding(const struct cove_process *p, struct cove_err *err);
 /* setgroups/setresgid/setresuid keeping capabilities, then the other four
- * capability sets exactly as configured (none without a section). */
-int cove_process_set_user_and_caps(const struct cove_process *p, struct cove_err *err);
+ * capability sets exactly as configured (none without a section), plus
+ * the capabilities in hold (bit n: capability n) in permitted and
+ * effective until execve, which drops them (they are in neither the
+ * bounding, inheritable nor ambient set). */
+int cove_process_set_user_and_caps(const struct cove_process *p, uint64_t hold, struct cove_err *err);
 /* Resolve args[0] in the container (PATH from process.env), check it is
  * an executable regular file that resolves inside the root without magic
  * links (a workload path like /proc/self/fd/N must not reach an fd of the

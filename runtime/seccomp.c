@@ -15,13 +15,21 @@
  *  - rules whose action equals the default action are skipped (libseccomp
  *    refuses them, and they are no-ops anyway);
  *  - a rule's args are ANDed, except when two args name the same index:
- *    then every arg becomes its own rule (ORed), runc's "old behaviour".
+ *    then every arg becomes its own rule (ORed), runc's "old behaviour";
+ *  - a syscall newer than every syscall the profile names gets ENOSYS, not
+ *    the default action, so that libc falls back to an older call (a
+ *    profile from before openat2 or clone3 denies them with EPERM, which
+ *    libc takes as final): a stub in front of libseccomp's program returns
+ *    ENOSYS for nr > the highest number the profile names on that arch.
+ *    Explicit rules always win, since they are at or below that number.
  */
 #include "runtime/seccomp.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <stdbool.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,6 +217,98 @@ static int seccomp_add_rule(scmp_filter_ctx ctx, const struct cove_seccomp_rule 
     return 0;
 }
 
+/* The highest syscall number a rule names, per architecture of the filter
+ * (for the ENOSYS stub). */
+struct arch_max {
+    uint32_t arch;
+    int max;
+};
+
+static size_t seccomp_arch_list(const struct cove_seccomp *s, struct arch_max *out, size_t cap) {
+    size_t n = 0;
+    out[n++] = (struct arch_max){seccomp_arch_native(), -1};
+    for (size_t i = 0; i < s->n_architectures && n < cap; i++) {
+        char lower[32];
+        const char *name = s->architectures[i] + 10; /* after "SCMP_ARCH_" (checked by seccomp_add_arches) */
+        size_t j = 0;
+        for (; name[j] && j < sizeof(lower) - 1; j++)
+            lower[j] = (char)tolower((unsigned char)name[j]);
+        lower[j] = '\0';
+        uint32_t a = seccomp_arch_resolve_name(lower);
+        bool seen = false;
+        for (size_t k = 0; k < n; k++)
+            seen |= out[k].arch == a;
+        if (a && !seen)
+            out[n++] = (struct arch_max){a, -1};
+    }
+    for (size_t k = 0; k < n; k++)
+        for (size_t r = 0; r < s->n_syscalls; r++)
+            for (size_t m = 0; m < s->syscalls[r].n_names; m++) {
+                int nr = seccomp_syscall_resolve_name_arch(out[k].arch, s->syscalls[r].names[m]);
+                if (nr >= 0 && nr > out[k].max)
+                    out[k].max = nr;
+            }
+    return n;
+}
+
+#define STUB_INSN(c, t, f, K) ((struct sock_filter){.code = (c), .jt = (t), .jf = (f), .k = (K)})
+#define X32_SYSCALL_BIT 0x40000000u
+
+/* Prepend: for each arch with a known maximum, nr > max → ERRNO(ENOSYS).
+ * x86_64's x32 numbers (bit 30) are left to the program. */
+static int seccomp_prepend_enosys(const struct cove_seccomp *s, struct sock_fprog *prog, struct cove_err *err) {
+    struct arch_max arch[16];
+    size_t na = seccomp_arch_list(s, arch, ARRAY_SIZE(arch));
+    struct sock_filter stub[1 + 16 * 4 + 2];
+    size_t n = 0;
+    stub[n++] = STUB_INSN(BPF_LD | BPF_W | BPF_ABS, 0, 0, 4); /* seccomp_data.arch */
+    size_t fix_orig[16 * 2], n_orig = 0, fix_enosys[16], n_enosys = 0;
+    for (size_t i = 0; i < na; i++) {
+        if (arch[i].max < 0)
+            continue;
+        bool x86_64 = arch[i].arch == SCMP_ARCH_X86_64;
+        /* jeq arch: fall into the block, else skip it */
+        uint8_t block = (uint8_t)(x86_64 ? 3 : 2);
+        stub[n++] = STUB_INSN(BPF_JMP | BPF_JEQ | BPF_K, 0, block, arch[i].arch);
+        stub[n++] = STUB_INSN(BPF_LD | BPF_W | BPF_ABS, 0, 0, 0); /* seccomp_data.nr */
+        if (x86_64) {
+            fix_orig[n_orig++] = n;
+            stub[n++] = STUB_INSN(BPF_JMP | BPF_JGE | BPF_K, 0, 0, X32_SYSCALL_BIT);
+        }
+        fix_enosys[n_enosys++] = n;
+        fix_orig[n_orig++] = n;
+        stub[n++] = STUB_INSN(BPF_JMP | BPF_JGT | BPF_K, 0, 0, (uint32_t)arch[i].max);
+    }
+    if (n == 1)
+        return 0; /* no rule names a syscall: nothing to compare with */
+    stub[n++] = STUB_INSN(BPF_JMP | BPF_JA, 0, 0, 1); /* no arch matched: over the ENOSYS return */
+    size_t enosys = n;
+    stub[n++] = STUB_INSN(BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA));
+    size_t orig = n;
+    for (size_t i = 0; i < n_orig; i++) {
+        size_t at = fix_orig[i];
+        /* jge x32 → orig (jt); jgt max → jf = orig */
+        if (stub[at].code == (BPF_JMP | BPF_JGE | BPF_K))
+            stub[at].jt = (uint8_t)(orig - at - 1);
+        else
+            stub[at].jf = (uint8_t)(orig - at - 1);
+    }
+    for (size_t i = 0; i < n_enosys; i++)
+        stub[fix_enosys[i]].jt = (uint8_t)(enosys - fix_enosys[i] - 1);
+    if (prog->len + n > BPF_MAXINSNS)
+        return cove_err_set(err, E2BIG, "linux.seccomp: compiled filter has %zu instructions (kernel limit %d)",
+                            prog->len + n, BPF_MAXINSNS);
+    struct sock_filter *all = malloc((prog->len + n) * sizeof(*all));
+    if (!all)
+        return cove_err_set(err, ENOMEM, "linux.seccomp: out of memory");
+    memcpy(all, stub, n * sizeof(*all));
+    memcpy(all + n, prog->filter, prog->len * sizeof(*all));
+    free(prog->filter);
+    prog->filter = all;
+    prog->len = (unsigned short)(prog->len + n);
+    return 0;
+}
+
 /* libseccomp 2.5 can only export to an fd; a memfd keeps it off disk. */
 static int seccomp_export(scmp_filter_ctx ctx, struct sock_fprog *prog, struct cove_err *err) {
     _cleanup_close_ int fd = memfd_create("cove-seccomp-bpf", MFD_CLOEXEC);
@@ -278,8 +378,16 @@ int cove_seccomp_build(const struct cove_seccomp *s, struct cove_seccomp_prog *o
     if (r < 0)
         return r;
     r = seccomp_export(ctx, &prog.prog, err);
-    if (r < 0)
+    /* an allowing default lets newer syscalls through anyway, and an
+     * ENOSYS default already says the right thing */
+    bool denies = s->default_action != COVE_SCMP_ALLOW && s->default_action != COVE_SCMP_LOG &&
+                  !(s->default_action == COVE_SCMP_ERRNO && s->has_default_errno_ret && s->default_errno_ret == ENOSYS);
+    if (r == 0 && denies)
+        r = seccomp_prepend_enosys(s, &prog.prog, err);
+    if (r < 0) {
+        cove_seccomp_prog_free(&prog);
         return r;
+    }
     *out = prog;
     return 0;
 }

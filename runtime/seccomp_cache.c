@@ -34,7 +34,7 @@
 #include "runtime/cleanup.h"
 
 #define CACHE_MAGIC "COVESECC"
-#define CACHE_FORMAT 1u
+#define CACHE_FORMAT 2u /* 2: the ENOSYS stub for syscalls newer than the profile */
 /* Bounds a file we are willing to read: a filter is at most BPF_MAXINSNS
  * instructions and the canonical profile is small (a large default profile
  * serialises to ~10 KiB). */
