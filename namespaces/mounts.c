@@ -13,6 +13,7 @@
 
 #include "namespaces/path.h"
 #include "runtime/cleanup.h"
+#include "runtime/syscalls.h"
 
 bool cove_mounts_has(const struct cove_config *c, const char *dest, const char *type) {
     for (size_t i = 0; i < c->n_mounts; i++) {
@@ -76,10 +77,32 @@ static int mount_bind(struct rootfs_ctx *ctx, const struct cove_mount *m, size_t
 
 /* A new filesystem instance (proc, sysfs, tmpfs, devpts, mqueue, overlay...):
  * whatever the kernel accepts; data options are passed as fs parameters. */
+/* procfs and sysfs go only onto real directories: a rootfs whose /proc or
+ * /sys is a symlink (to a directory inside it or anywhere else) would get
+ * the kernel's files somewhere the masks and read-only paths do not cover
+ * (the CVE-2019-19921 / CVE-2023-27561 class); runc refuses it too. */
+static int check_kernel_fs_destination(struct rootfs_ctx *ctx, const struct cove_mount *m, size_t i,
+                                       struct cove_err *err) {
+    if (strcmp(m->type, "proc") != 0 && strcmp(m->type, "sysfs") != 0)
+        return 0;
+    struct open_how how = {
+        .flags = O_PATH | O_CLOEXEC,
+        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+    };
+    _cleanup_close_ int fd = cove_openat2(ctx->rootfd, m->destination, &how, sizeof(how));
+    if (fd < 0 && errno == ELOOP)
+        return cove_err_set(err, ELOOP, "mounts[%zu] (%s): %s must be mounted on a real directory, and the path "
+                                        "goes through a symlink in the rootfs", i, m->destination, m->type);
+    return 0; /* ENOENT: created below, as a directory */
+}
+
 static int mount_fs(struct rootfs_ctx *ctx, const struct cove_mount *m, size_t i, struct cove_err *err) {
     const struct cove_mount_opts *op = &m->opts;
     if (!m->type)
         return cove_err_set(err, EINVAL, "mounts[%zu].type: missing for non-bind mount", i);
+    int rc = check_kernel_fs_destination(ctx, m, i, err);
+    if (rc < 0)
+        return rc;
     if (op->idmap || op->ridmap)
         return cove_err_set(err, EOPNOTSUPP, "mounts[%zu].options: idmap mounts are not supported", i);
     _cleanup_close_ int dest = cove_path_mkdir_p_in_root(ctx->rootfd, m->destination, true, err);

@@ -30,6 +30,10 @@ static int rootfs_set_root_propagation(const struct cove_config *c, struct cove_
     unsigned long prop = c->linux.rootfs_propagation;
     if (!prop || (prop & (MS_SHARED | MS_SLAVE)))
         return 0;
+    /* an unbindable "/" could not be cloned onto the rootfs (step 2):
+     * private now, unbindable at step 9 */
+    if (prop & MS_UNBINDABLE)
+        prop = MS_PRIVATE | (prop & MS_REC);
     if (mount(NULL, "/", NULL, prop, NULL) < 0)
         return cove_err_sys(err, errno, "linux.rootfsPropagation: make / %s",
                             (prop & MS_UNBINDABLE) ? "unbindable" : "private");
@@ -76,9 +80,32 @@ static int rootfs_apply_propagation(const struct cove_config *c, struct cove_err
     return 0;
 }
 
+/* Without a mount namespace of its own: the config's mounts and /dev are
+ * made below rootfs in the runtime's namespace; no propagation change, no
+ * bind of rootfs, no masks (support.c refuses them), then chroot. */
+static int rootfs_setup_in_host_ns(const struct cove_config *c, const struct cove_rootfs_opts *o,
+                                   struct cove_err *err) {
+    _cleanup_close_ int rootfd = open(o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0)
+        return cove_err_sys(err, errno, "root.path (%s)", o->rootfs);
+    struct rootfs_ctx ctx = { .c = c, .o = o, .rootfd = rootfd };
+    int r = cove_mounts_apply(&ctx, err);
+    if (r == 0)
+        r = cove_dev_setup(&ctx, err);
+    if (r == 0 && o->before_pivot)
+        r = o->before_pivot(o->before_pivot_arg, err);
+    if (r < 0)
+        return r;
+    if (fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0)
+        return cove_err_sys(err, errno, "root.path: chroot %s", o->rootfs);
+    return 0;
+}
+
 int cove_rootfs_setup(const struct cove_config *c, const struct cove_rootfs_opts *o, struct cove_err *err) {
     if (!o || !o->rootfs || o->rootfs[0] != '/')
         return cove_err_set(err, EINVAL, "root.path: rootfs must be an absolute path");
+    if (o->host_mount_ns)
+        return rootfs_setup_in_host_ns(c, o, err);
     int r = rootfs_set_root_propagation(c, err);
     if (r < 0)
         return r;

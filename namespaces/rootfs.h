@@ -20,6 +20,10 @@ struct cove_rootfs_opts {
     const char *rootfs;     /* absolute, canonical path of the rootfs on the host */
     bool no_pivot;          /* --no-pivot */
     bool in_userns;         /* devices are bind-mounted from the host, not mknod'ed */
+    /* no mount namespace of its own: the mounts go into the runtime's
+     * (namespaces/hostmounts.h), "/" is left as it is, and the root is
+     * entered with chroot (no pivot_root: it would move the host's) */
+    bool host_mount_ns;
     /* For mounts of type "cgroup" (added by namespaces/): the host cgroup
      * layout and the container's cgroup path ("/cove-test-1/abc"). When
      * cg_host is NULL (or the host is unified) a cgroup2 instance is

@@ -60,6 +60,7 @@ _Noreturn void cove_child_finish(const struct cove_child *c) {
     const struct cove_process *p = &c->config->process;
     struct cove_err err = {0};
     _cleanup_free_ char *exe = NULL;
+    char **env = NULL; /* p->env or a vector that lives until execve */
     int keep[] = {c->sock, c->keep_fd};
     int cwd = -1;
     /* without no_new_privs, loading the filter needs CAP_SYS_ADMIN: hold it
@@ -72,6 +73,7 @@ _Noreturn void cove_child_finish(const struct cove_child *c) {
         cove_fds_close_inherited(c->preserve_fds, keep, ARRAY_SIZE(keep), &err) < 0 ||
         (cwd = child_open_cwd(p, &err)) < 0 ||
         cove_process_find_exec(p, &exe, &err) < 0 ||
+        cove_process_env(p, &env, &err) < 0 ||
         cove_process_drop_bounding(p, &err) < 0 ||
         cove_process_set_user_and_caps(p, hold, &err) < 0 ||
         child_enter_cwd(p, cwd, &err) < 0)
@@ -89,7 +91,7 @@ _Noreturn void cove_child_finish(const struct cove_child *c) {
         child_seccomp(c->seccomp, &err) < 0)
         cove_child_fail(c->sock, &err);
     /* the filter is in place: nothing but execve from here */
-    execve(exe, p->args, p->env);
+    execve(exe, p->args, env);
     cove_process_exec_error(p, exe, errno, &err);
     cove_child_fail(c->sock, &err);
 }

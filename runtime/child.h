@@ -11,7 +11,8 @@
  *     (CVE-2024-21626: no fd of the host survives to be reached through
  *     /proc/self/fd; what the child itself still needs is kept, close-on-exec)
  *   → open process.cwd in the root without magic links, find the
- *     executable in the root the same way
+ *     executable in the root the same way, HOME from the container's
+ *     /etc/passwd when process.env has none
  *   → empty the capability bounding set to the config's
  *   → user + capabilities (when noNewPrivileges is false and there is a
  *     filter, CAP_SYS_ADMIN is held in permitted+effective: loading a filter

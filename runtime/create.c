@@ -30,6 +30,7 @@
 #include "runtime/support.h"
 #include "runtime/syscalls.h"
 #include "runtime/userns.h"
+#include "namespaces/hostmounts.h"
 #include "namespaces/rootfs.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
@@ -380,6 +381,8 @@ int cove_create_begin(struct create_ctx *x, const struct cove_create_opts *o, st
         (r = cove_linux_extras_setup(x, err)) < 0 ||
         (r = cove_create_io_setup(x, err)) < 0 ||
         (r = cove_idmap_mounts_prepare(x->config, &x->idmap_fds, err)) < 0 ||
+        (!cove_config_has_ns(x->config, CLONE_NEWNS) &&
+         (r = cove_hostmounts_record(x->store.dirfd, x->rootfs, err)) < 0) ||
         (r = ctx_spawn(x, err)) < 0 ||
         (r = cove_userns_parent_sync(x->sock, x->pid, x->config, err)) < 0 ||
         (r = ctx_place_child(x, err)) < 0 ||
@@ -405,6 +408,8 @@ void cove_create_abort(struct create_ctx *x) {
         waitpid(x->pid, NULL, 0);
         x->pid = 0;
     }
+    if (x->have_store)
+        cove_hostmounts_remove(x->store.dirfd, &ignored);
     if (x->have_cg) {
         cove_cgroup_destroy(&x->cg, &ignored);
         x->have_cg = false;

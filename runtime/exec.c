@@ -60,6 +60,7 @@ struct exec_ctx {
     struct cove_cgroup_host host; bool have_host;
     struct cove_cgroup cg; bool have_cg;
     int init_pidfd, sock, child_sock, console_child, console_parent, pidfd;
+    int root_fd;            /* the init's root, when it shares our mount namespace; -1 */
     int ns_flags;           /* namespaces the child joins (not pid) */
     bool join_pid;
     unsigned nfds;          /* LISTEN_FDS + --preserve-fds */
@@ -286,8 +287,15 @@ static int plan_namespaces(struct exec_ctx *x, struct cove_err *err) {
         }
         if (stat(ours, &b) < 0)
             return cove_err_sys(err, errno, "stat %s", ours);
-        if (a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+        if (a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+            if (ns_names[i].flag == CLONE_NEWNS) {
+                char root[64];
+                snprintf(root, sizeof(root), "/proc/%d/root", (int)x->s.pid);
+                if ((x->root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+                    return cove_err_sys(err, errno, "open %s", root);
+            }
             continue;
+        }
         if (ns_names[i].flag == CLONE_NEWPID)
             x->join_pid = true;
         else
@@ -330,6 +338,10 @@ static int child_join(struct exec_ctx *x, struct cove_err *err) {
         return cove_err_sys(err, errno, "setns into the container's namespaces");
     close(x->init_pidfd);
     x->init_pidfd = -1;
+    /* a container without a mount namespace of its own lives in a chroot
+     * of ours: enter the same root */
+    if (x->root_fd >= 0 && (fchdir(x->root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0))
+        return cove_err_sys(err, errno, "chroot into the container's root");
     return 0;
 }
 
@@ -462,7 +474,8 @@ static void exec_abort(struct exec_ctx *x) {
 }
 
 static void exec_free(struct exec_ctx *x) {
-    int *fds[] = {&x->init_pidfd, &x->sock, &x->child_sock, &x->console_child, &x->console_parent, &x->pidfd};
+    int *fds[] = {&x->init_pidfd, &x->sock, &x->child_sock, &x->console_child, &x->console_parent, &x->pidfd,
+                  &x->root_fd};
     for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
         if (*fds[i] >= 0) {
             close(*fds[i]);
@@ -484,7 +497,7 @@ static void exec_free(struct exec_ctx *x) {
 }
 
 int cove_container_exec(const struct cove_exec_opts *o, int *exit_code, struct cove_err *err) {
-    struct exec_ctx x = {.o = o, .init_pidfd = -1, .sock = -1, .child_sock = -1, .console_child = -1,
+    struct exec_ctx x = {.o = o, .init_pidfd = -1, .root_fd = -1, .sock = -1, .child_sock = -1, .console_child = -1,
                          .console_parent = -1, .pidfd = -1};
     x.cg.v2_fd = -1;
     *exit_code = 0;

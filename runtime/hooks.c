@@ -288,7 +288,9 @@ int cove_hooks_init_start_container(const struct cove_init_args *a, struct cove_
 
 int cove_hooks_parent_create(int sock, const struct cove_config *c, const struct cove_state *s,
                              struct cove_err *err) {
-    int r = cove_hooks_run_state(c, COVE_HOOK_PRESTART, s, COVE_STATUS_CREATING, err);
+    /* prestart sees "created", as crun and the runtime-tools suite have it
+     * (runc says "creating"); createRuntime, its replacement, "creating" */
+    int r = cove_hooks_run_state(c, COVE_HOOK_PRESTART, s, COVE_STATUS_CREATED, err);
     if (r == 0)
         r = cove_hooks_run_state(c, COVE_HOOK_CREATE_RUNTIME, s, COVE_STATUS_CREATING, err);
     if (r < 0)

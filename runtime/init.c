@@ -129,6 +129,7 @@ static int init_rootfs(const struct cove_init_args *a, struct cove_err *err) {
         .rootfs = a->rootfs,
         .no_pivot = a->no_pivot,
         .in_userns = cove_config_has_ns(a->config, CLONE_NEWUSER),
+        .host_mount_ns = !cove_config_has_ns(a->config, CLONE_NEWNS),
         .cg_host = a->cgroup_host,
         .cgroup_path = a->cgroup_path,
         .cg = a->cgroup,

@@ -54,11 +54,10 @@ int cove_lsm_plan(struct cove_config *c, struct cove_err *err) {
     if (p->selinux_label && !cove_lsm_selinux_enabled())
         return cove_err_set(err, ENOTSUP, "process.selinuxLabel: SELinux is not enabled on this host (no %s)",
                             SELINUX_ENFORCE);
-    if (!c->linux.mount_label)
+    /* a mount label on a host without SELinux labels nothing: dropped, as
+     * crun does (a context= option would make every mount fail) */
+    if (!c->linux.mount_label || !cove_lsm_selinux_enabled())
         return 0;
-    if (!cove_lsm_selinux_enabled())
-        return cove_err_set(err, ENOTSUP, "linux.mountLabel: SELinux is not enabled on this host (no %s)",
-                            SELINUX_ENFORCE);
     for (size_t i = 0; i < c->n_mounts; i++) {
         struct cove_mount *m = &c->mounts[i];
         if (!mount_takes_context(m))

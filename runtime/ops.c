@@ -10,6 +10,7 @@
 
 #include "cgroups/cgroups.h"
 #include "image/image.h"
+#include "namespaces/hostmounts.h"
 #include "runtime/cgops.h"
 #include "runtime/cleanup.h"
 #include "runtime/container.h"
@@ -188,7 +189,7 @@ int cove_ops_destroy(struct cove_store *st, const struct cove_state *s, struct c
         if (r < 0)
             return r;
     }
-    if ((r = cove_linux_extras_after_kill(s, err)) < 0)
+    if ((r = cove_linux_extras_after_kill(s, err)) < 0 || (r = cove_hostmounts_remove(st->dirfd, err)) < 0)
         return r;
     /* the container is stopped and its cgroup gone: poststop (warn only) */
     cove_hooks_poststop_from_store(st->dirfd, s);
@@ -204,6 +205,7 @@ int cove_container_delete(const char *root, const char *id, bool force, struct c
         /* a create that crashed before state.json: the directory may exist */
         struct cove_err e2 = {0};
         if (cove_state_validate_id(id, NULL) == 0 && cove_store_open(root, id, &st, &e2) == 0) {
+            cove_hostmounts_remove(st.dirfd, &e2);
             cove_store_remove(&st, &e2);
             return 0;
         }

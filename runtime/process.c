@@ -16,6 +16,7 @@
 #include "namespaces/path.h"
 #include "runtime/cleanup.h"
 #include "runtime/process.h"
+#include "runtime/state.h"
 #include "runtime/syscalls.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -223,6 +224,56 @@ int cove_process_find_exec(const struct cove_process *p, char **out, struct cove
         return cove_err_set(err, EACCES, "exec: \"%s\": permission denied", arg0);
     return cove_err_set(err, ENOENT,
                         "exec: \"%s\": executable file not found in $PATH: no such file or directory", arg0);
+}
+
+/* home of uid in the passwd text (NULL: no entry); malloc'd */
+static char *passwd_home(const char *text, uid_t uid) {
+    for (const char *line = text; line && *line;) {
+        const char *end = strchrnul(line, '\n');
+        /* name:passwd:uid:gid:gecos:home:shell */
+        const char *f[7] = {line};
+        int n = 1;
+        for (const char *c = line; c < end && n < 7; c++)
+            if (*c == ':')
+                f[n++] = c + 1;
+        if (n >= 6) {
+            char *e;
+            unsigned long u = strtoul(f[2], &e, 10);
+            if (e != f[2] && *e == ':' && u == uid) {
+                const char *h = f[5], *he = n == 7 ? f[6] - 1 : end;
+                return he > h ? strndup(h, (size_t)(he - h)) : NULL;
+            }
+        }
+        line = *end ? end + 1 : NULL;
+    }
+    return NULL;
+}
+
+int cove_process_env(const struct cove_process *p, char ***env, struct cove_err *err) {
+    *env = p->env;
+    if (env_lookup(p, "HOME"))
+        return 0;
+    _cleanup_free_ char *home = NULL, *text = NULL;
+    _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    struct cove_err ignored = {0};
+    _cleanup_close_ int fd = root < 0 ? -1 : cove_path_open_in_root(root, "/etc/passwd", O_RDONLY, &ignored);
+    struct stat st;
+    size_t len = 0;
+    /* the image's file: a regular file of sane size, or no HOME from it */
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        cove_read_fd(fd, "/etc/passwd", 4u << 20, &text, &len, &ignored) == 0 && !memchr(text, '\0', len))
+        home = passwd_home(text, p->user.uid);
+    size_t n = p->n_env;
+    char **v = calloc(n + 2, sizeof(char *));
+    if (!v)
+        return cove_err_set(err, ENOMEM, "out of memory");
+    memcpy(v, p->env, n * sizeof(char *));
+    if (asprintf(&v[n], "HOME=%s", home && home[0] == '/' ? home : "/") < 0) {
+        free(v);
+        return cove_err_set(err, ENOMEM, "out of memory");
+    }
+    *env = v;
+    return 0;
 }
 
 int cove_process_exec_error(const struct cove_process *p, const char *path, int errnum, struct cove_err *err) {

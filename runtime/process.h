@@ -27,6 +27,13 @@ int cove_process_set_user_and_caps(const struct cove_process *p, uint64_t hold, 
  * the user switch, so an executable the user may not run fails at execve
  * with EACCES (cove_process_exec_error words it the same way). */
 int cove_process_find_exec(const struct cove_process *p, char **path, struct cove_err *err);
+/* The environment the workload gets: process.env, plus HOME when it has
+ * none: the home of process.user.uid in the container's /etc/passwd, or
+ * "/" (runc's rule; `docker run -u` relies on it). Run in the container's
+ * root. *env is p->env itself or a new vector whose strings are p->env's
+ * and one new HOME= (both kept until execve). */
+int cove_process_env(const struct cove_process *p, char ***env, struct cove_err *err);
+
 /* The message for a failed execve of path, in the words of find_exec. */
 int cove_process_exec_error(const struct cove_process *p, const char *path, int errnum, struct cove_err *err);
 /* Write /proc/<pid>/oom_score_adj through a procfs fd verified by its

@@ -9,9 +9,30 @@
 
 #define REFUSE(field) return cove_err_set(err, ENOTSUP, "%s: not supported by cove yet", field)
 
+/* No mount namespace: the container's mounts go into the runtime's own
+ * (namespaces/hostmounts.h), and the root is entered with chroot. What
+ * would change the host's mounts themselves is refused, as runc does. */
+static int check_host_mount_ns(const struct cove_config *c, const struct cove_create_opts *o, struct cove_err *err) {
+    if (cove_config_has_ns(c, CLONE_NEWNS))
+        return 0;
+    static const char why[] = "needs a mount namespace of the container's own (linux.namespaces has none: "
+                              "it would change the host's mounts)";
+    if (c->linux.n_masked_paths)
+        return cove_err_set(err, EINVAL, "linux.maskedPaths: %s", why);
+    if (c->linux.n_readonly_paths)
+        return cove_err_set(err, EINVAL, "linux.readonlyPaths: %s", why);
+    if (c->root_readonly)
+        return cove_err_set(err, EINVAL, "root.readonly: %s", why);
+    if (c->linux.rootfs_propagation)
+        return cove_err_set(err, EINVAL, "linux.rootfsPropagation: %s", why);
+    if (o->overlay)
+        return cove_err_set(err, EINVAL, "--overlay: %s", why);
+    if (cove_config_has_ns(c, CLONE_NEWUSER))
+        return cove_err_set(err, EINVAL, "linux.namespaces: a new user namespace needs a mount namespace too");
+    return 0;
+}
+
 static int check_namespaces(const struct cove_config *c, struct cove_err *err) {
-    if (!cove_config_has_ns(c, CLONE_NEWNS))
-        return cove_err_set(err, EINVAL, "linux.namespaces: a mount namespace is required");
     for (size_t i = 0; i < c->linux.n_namespaces; i++) {
         const struct cove_namespace *ns = &c->linux.namespaces[i];
         /* a new user namespace without maps would leave the init unable to
@@ -65,7 +86,8 @@ int cove_support_check(const struct cove_config *c, const struct cove_create_opt
     int r;
     if (!c->has_process)
         return cove_err_set(err, EINVAL, "process: required to create a container");
-    if ((r = check_namespaces(c, err)) < 0 || (r = check_sysctl_namespaces(c, err)) < 0 ||
+    if ((r = check_namespaces(c, err)) < 0 || (r = check_host_mount_ns(c, o, err)) < 0 ||
+        (r = check_sysctl_namespaces(c, err)) < 0 ||
         (r = check_process(&c->process, o, err)) < 0 ||
         (r = check_linux(&c->linux, err)) < 0)
         return r;

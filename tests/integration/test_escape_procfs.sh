@@ -189,4 +189,25 @@ t_sysctl_in_the_hosts_namespace_joined_by_path_is_refused() {
     assert_eq "$cur" "$(cat /proc/sys/net/ipv4/ip_forward)" "the host's ip_forward"
 }
 
+# procfs and sysfs go only onto real directories (CVE-2019-19921 /
+# CVE-2023-27561 class): a rootfs whose /proc or /sys is a symlink, to a
+# directory inside it or to a host path, is refused naming the mount.
+t_proc_or_sys_as_a_symlink_is_refused() {
+    local target kind
+    for kind in proc sys; do
+        for target in "/tmp/decoy" "/etc" "../../../../../../tmp"; do
+            make_bundle b true
+            rm -rf "$TEST_TMP/b/rootfs/$kind"
+            ln -s "$target" "$TEST_TMP/b/rootfs/$kind"
+            mkdir -p "$TEST_TMP/b/rootfs/tmp/decoy"
+            ctr_run "l$kind" b
+            assert_eq 1 "$RC" "/$kind -> $target"
+            assert_contains "$ERR" "must be mounted on a real directory"
+            assert_contains "$ERR" "(/$kind)"
+            assert_nothing_left
+            rm -rf "$TEST_TMP/b"
+        done
+    done
+}
+
 run_cases

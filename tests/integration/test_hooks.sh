@@ -60,8 +60,8 @@ t_every_hook_kind_runs_in_order_in_its_namespace_with_the_state() {
             *) want_mnt=$host_mnt ;;
         esac
         case $kind in
-            prestart|createRuntime|createContainer) want_status=creating ;;
-            startContainer) want_status=created ;;
+            createRuntime|createContainer) want_status=creating ;;
+            prestart|startContainer) want_status=created ;;
             poststart) want_status=running ;;
             poststop) want_status=stopped ;;
         esac

@@ -211,14 +211,15 @@ t_selinux_label_without_selinux_fails_clearly() {
     assert_nothing_left
 }
 
-t_mount_label_without_selinux_fails_clearly() {
+t_mount_label_without_selinux_is_dropped() {
+    # as crun: a label on a host without SELinux labels nothing, and a
+    # context= mount option would fail every mount
     [ -e /sys/fs/selinux/enforce ] && skip_case "SELinux is enabled here"
-    make_bundle b true
+    make_bundle b sh -c 'grep -c context= /proc/self/mountinfo || true'
     cfg_set b '.linux.mountLabel = "system_u:object_r:container_file_t:s0"'
     ctr_run ml b
-    assert_ne 0 "$RC" "exit code"
-    assert_contains "$ERR" "linux.mountLabel: SELinux is not enabled"
-    assert_nothing_left
+    assert_eq 0 "$RC" "exit code (stderr: $ERR)"
+    assert_eq 0 "$OUT" "no mount got a context= option"
 }
 
 t_features_lists_the_fields_as_supported() {

@@ -96,6 +96,17 @@ t_mount_propagation_option_is_applied() {
     assert_eq "/mnt/p2 private" "$(grep '^/mnt/p2 ' <<<"$OUT")" "propagation of /mnt/p2"
 }
 
+t_rootfs_propagation_unbindable_is_applied() {
+    # an unbindable "/" cannot be cloned onto the rootfs: private while the
+    # rootfs is set up, unbindable at the end (runtime-tools
+    # linux_rootfs_propagation; runc fails it with EINVAL)
+    make_bundle b sh -c 'awk "\$5 == \"/\" { for (i = 7; \$i != \"-\"; i++) print \$i }" /proc/self/mountinfo'
+    cfg_set b '.linux.rootfsPropagation = "unbindable"'
+    ctr_run u b
+    assert_eq 0 "$RC" "exit code (stderr: $ERR)"
+    assert_contains "$OUT" unbindable "optional fields of / in the container"
+}
+
 t_destination_symlink_pointing_outside_lands_inside_rootfs() {
     local secret="$TEST_TMP/host-secret-dir"
     mkdir -p "$secret"

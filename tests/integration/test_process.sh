@@ -156,4 +156,26 @@ t_namespaces_differ_from_host() {
     done
 }
 
+t_home_comes_from_the_containers_passwd_when_env_has_none() {
+    # runc's rule (docker run -u NAME relies on it): HOME of the uid in the
+    # image's /etc/passwd, "/" without an entry; an explicit HOME stays
+    make_bundle b sh -c 'echo "$HOME"'
+    cfg_set b '.process.env = ["PATH=/bin"] | .process.user = {uid: 1000, gid: 1000}'
+    ctr_run h1 b
+    assert_eq /home/user "$OUT" "HOME of uid 1000 (stderr: $ERR)"
+    cfg_set b '.process.user = {uid: 4242, gid: 4242}'
+    ctr_run h2 b
+    assert_eq / "$OUT" "HOME of a uid without an entry"
+    cfg_set b '.process.user = {uid: 0, gid: 0} | .process.env = ["PATH=/bin", "HOME=/elsewhere"]'
+    ctr_run h3 b
+    assert_eq /elsewhere "$OUT" "an explicit HOME"
+    # exec as another user
+    make_bundle e sleep 600
+    cfg_set e '.process.env = ["PATH=/bin"]'
+    ctr_create e e
+    assert_ok cove start "$(cid e)"
+    assert_ok cove exec --user 1000:1000 "$(cid e)" sh -c 'echo "$HOME"'
+    assert_eq /home/user "$OUT" "HOME for cove exec --user 1000"
+}
+
 run_cases
