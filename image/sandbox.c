@@ -17,6 +17,7 @@
 
 #include "image/internal.h"
 #include "image/sandbox.h"
+#include "runtime/cgops.h"
 #include "runtime/cleanup.h"
 #include "runtime/container.h"
 #include "runtime/seccomp_profile.h"
@@ -293,7 +294,7 @@ static int supervise(struct sandbox *sb, pid_t child, int pidfd, int sigfd, int 
     _cleanup_close_ int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
     unsigned grace = sb->o->grace_s ? sb->o->grace_s : 10;
     double deadline = 0; /* SIGKILL time once stopping */
-    bool stopping = false;
+    bool stopping = false, term_pending = false;
     if (sb->o->timeout_s)
         arm(tfd, sb->o->timeout_s);
     for (;;) {
@@ -322,16 +323,29 @@ static int supervise(struct sandbox *sb, pid_t child, int pidfd, int sigfd, int 
             if (!stopping) {
                 *timed_out = true;
                 stopping = true;
+                term_pending = true;
                 deadline = now_s() + grace;
             }
             kick = true;
         }
         if (kick && stopping) {
             struct cove_err ignored = {0};
-            int sig = now_s() >= deadline ? SIGKILL : SIGTERM;
-            cove_container_kill(sb->o->state_root, sb->id, sig, true, &ignored);
+            /* the deadline once (freeze, then TERM to all when the init
+             * handles it, else KILL to all: no step of the job after the
+             * deadline); retried while the container is still being made */
+            if (term_pending && now_s() < deadline) {
+                bool g = true;
+                if (cove_container_deadline(sb->o->state_root, sb->id, &g, &ignored) == 0) {
+                    term_pending = false;
+                    if (!g)
+                        deadline = now_s();
+                }
+            }
+            bool kill = now_s() >= deadline;
+            if (kill)
+                cove_container_kill(sb->o->state_root, sb->id, SIGKILL, true, &ignored);
             double left = deadline - now_s();
-            arm(tfd, sig == SIGKILL ? 0.2 : (left < 0.2 ? left : 0.2));
+            arm(tfd, kill ? 0.2 : (left < 0.2 ? left : 0.2));
         }
     }
     siginfo_t si = {0};

@@ -4,6 +4,8 @@
  * to read the state and then streams without it. */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -92,6 +94,44 @@ int cove_container_pause(const char *root, const char *id, struct cove_err *err)
 int cove_container_resume(const char *root, const char *id, struct cove_err *err) {
     bool frozen = false;
     return with_cgroup(root, id, CHECK_RESUME, act_freeze, &frozen, err);
+}
+
+/* Does pid have a handler for sig? (SigCgt in /proc/<pid>/status) */
+static bool catches(pid_t pid, int sig) {
+    char path[64], line[256];
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    _cleanup_fclose_ FILE *f = fopen(path, "re");
+    while (f && fgets(line, sizeof(line), f))
+        if (strncmp(line, "SigCgt:", 7) == 0)
+            return (strtoull(line + 7, NULL, 16) >> (sig - 1)) & 1;
+    return false;
+}
+
+struct deadline_arg { pid_t init; bool grace; };
+
+static int act_deadline(const struct cove_cgroup_host *host, const struct cove_cgroup *cg, void *arg,
+                        struct cove_err *err) {
+    (void)host;
+    struct deadline_arg *a = arg;
+    struct cove_err ignored = { 0 };
+    cove_cgroup_freeze(cg, true, &ignored); /* best effort: without a freezer, the signals alone */
+    a->grace = a->init > 0 && catches(a->init, SIGTERM);
+    int r = cove_cgroup_kill_all(cg, a->grace ? SIGTERM : SIGKILL, err);
+    cove_cgroup_freeze(cg, false, &ignored);
+    return r;
+}
+
+int cove_container_deadline(const char *root, const char *id, bool *grace, struct cove_err *err) {
+    struct cove_ops_ctr c;
+    int r = cove_ops_open_ctr(root, id, &c, err);
+    *grace = false;
+    if (r < 0)
+        return r;
+    struct deadline_arg a = { .init = c.s.pid };
+    cove_ops_close(&c);
+    r = with_cgroup(root, id, CHECK_LIVE, act_deadline, &a, err);
+    *grace = a.grace;
+    return r;
 }
 
 struct pids_arg { pid_t **pids; size_t *n; };

@@ -21,6 +21,15 @@
 int cove_container_pause(const char *root, const char *id, struct cove_err *err);
 int cove_container_resume(const char *root, const char *id, struct cove_err *err);
 
+/* A --timeout deadline (run, the shim, sandbox): the container's cgroup is
+ * frozen first, so no new step of the job starts; then, when its init
+ * catches SIGTERM (SigCgt), every process gets SIGTERM and *grace is set
+ * (the caller SIGKILLs them all after the grace period); when it does not
+ * (a shell as PID 1 gets no signal it has no handler for, and would go on
+ * with its next command), every process gets SIGKILL at once and *grace is
+ * false. The cgroup is thawed at the end. */
+int cove_container_deadline(const char *root, const char *id, bool *grace, struct cove_err *err);
+
 /* The pids in the container's cgroup (host pid namespace); *pids malloc'd. */
 int cove_container_pids(const char *root, const char *id, pid_t **pids, size_t *n, struct cove_err *err);
 

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "runtime/cleanup.h"
+#include "runtime/cgops.h"
 #include "runtime/container.h"
 #include "runtime/create.h"
 #include "runtime/init.h"
@@ -380,8 +381,9 @@ static void sup_arm(int timerfd, unsigned seconds) {
     timerfd_settime(timerfd, 0, &it, NULL);
 }
 
-/* --timeout: SIGTERM to the init, then after the grace period SIGKILL to
- * every process of the container. */
+/* --timeout: the container is frozen, then SIGTERM to every process and,
+ * after the grace period, SIGKILL to every process; when the init has no
+ * SIGTERM handler, SIGKILL at once (cove_container_deadline). */
 static void sup_timer(struct sup_state *st) {
     uint64_t ticks;
     if (read(st->timerfd, &ticks, sizeof(ticks)) < 0)
@@ -389,8 +391,16 @@ static void sup_timer(struct sup_state *st) {
     const struct cove_supervise *s = st->s;
     if (st->phase == 0) {
         st->phase = 1;
-        cove_pidfd_send_signal(s->pidfd, SIGTERM, NULL, 0);
-        sup_arm(st->timerfd, s->grace_s);
+        bool grace = true;
+        struct cove_err ignored = {0};
+        if (!s->root || cove_container_deadline(s->root, s->id, &grace, &ignored) < 0) {
+            grace = true; /* no cgroup to act on: the init alone */
+            cove_pidfd_send_signal(s->pidfd, SIGTERM, NULL, 0);
+        }
+        if (grace)
+            sup_arm(st->timerfd, s->grace_s);
+        else
+            st->phase = 2;
     } else if (st->phase == 1) {
         st->phase = 2;
         struct cove_err ignored = {0};

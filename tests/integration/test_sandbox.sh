@@ -40,6 +40,15 @@ t_timeout_kills_the_whole_job_with_124() {
     assert_sandbox_gone
 }
 
+t_after_the_deadline_no_step_of_the_job_starts() {
+    local t0=$SECONDS
+    run_capture sb --image test:latest --timeout 2 -- sh -c 'echo a; sleep 60; echo not-reached'
+    assert_eq 124 "$RC" "timeout exit code (stderr: $ERR)"
+    assert_eq a "$OUT" "output of the job"
+    [ $((SECONDS - t0)) -le 3 ] || fail "took $((SECONDS - t0))s for --timeout 2"
+    assert_sandbox_gone
+}
+
 t_limits_are_applied_in_the_cgroup() {
     local id=sbmem$$ f
     "$COVE" --root "$ROOT" --image-root "$STORE" sandbox --cgroup-parent "$CG_PARENT" --id $id \

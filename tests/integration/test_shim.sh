@@ -137,6 +137,27 @@ t_timeout_kills_every_process_of_the_container() {
     assert_nothing_left
 }
 
+t_after_the_deadline_no_step_of_the_job_starts() {
+    # a shell as PID 1 has no SIGTERM handler, so the kernel gives it no
+    # SIGTERM: it used to go on with its next command after its sleep died
+    make_bundle b sh -c 'echo a; sleep 60; echo not-reached'
+    local t0=$SECONDS
+    ctr_run d b --timeout 2
+    assert_eq 124 "$RC" "exit code (stderr: $ERR)"
+    assert_eq a "$OUT" "output of the job"
+    (( SECONDS - t0 <= 3 )) || fail "took $((SECONDS - t0))s for --timeout 2 (grace 10 waited for nothing)"
+    assert_nothing_left
+}
+
+t_an_init_with_a_sigterm_handler_gets_the_grace_period() {
+    make_bundle b sh -c 'trap "echo cleaning; exit 3" TERM; echo a; sleep 60 & wait; echo not-reached'
+    ctr_run g b --timeout 1 --timeout-grace 5
+    assert_eq 124 "$RC" "exit code (stderr: $ERR)"
+    assert_eq "a
+cleaning" "$OUT" "the handler ran, nothing after it"
+    assert_nothing_left
+}
+
 t_foreground_keep_records_exit_code() {
     make_bundle b sh -c 'exit 4'
     ctr_run k b --keep
