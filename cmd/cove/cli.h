@@ -25,6 +25,17 @@ void cli_log(const char *level, const char *fmt, ...) __attribute__((format(prin
 /* Report err (as level "error") and return exit code 1. */
 int cli_fail(const struct cove_err *err);
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* After getopt_long returned '?' (or ':') for cmd: one error line naming
+ * the option (argv[optind - 1] of the command's argv), saying when it is a
+ * global option given after the command, exit code 1. */
+int cli_option_error(const char *cmd);
+/* A sub-command parsing its own argv (image import): cli_option_error
+ * reads the offending option from this one. */
+void cli_sub_argv(char **argv);
+/* cove's own commands (image, bundle, sandbox, wait, logs) also take the
+ * global options after the command: this removes them from argv (up to a
+ * "--") and applies them; 0, or an exit code after an error. */
+int cli_take_globals(const char *cmd, int *argc, char **argv);
 
 /* Write the JSON generated so far in g to stdout, and a newline. */
 void cli_print_gen(yajl_gen g);

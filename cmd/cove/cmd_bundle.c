@@ -7,6 +7,9 @@
 #include "image/image.h"
 
 int cmd_bundle(int argc, char **argv) {
+    int g = cli_take_globals("bundle", &argc, argv);
+    if (g)
+        return g;
     enum { O_IMAGE = 256 };
     static const struct option opts[] = {
         {"image", required_argument, NULL, O_IMAGE},
@@ -25,7 +28,7 @@ int cmd_bundle(int argc, char **argv) {
                    "layers there as an overlay with a private upper dir; `delete` removes it.\n"
                    "CMD replaces the image's Entrypoint and Cmd.\n");
             return 0;
-        default: return cli_usage_error("bundle", "unknown option");
+        default: return cli_option_error("bundle");
         }
     }
     if (!ref)

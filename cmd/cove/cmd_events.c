@@ -207,7 +207,7 @@ int cmd_events(int argc, char **argv) {
                    "   --interval DURATION   time between stats lines (default: 5s)\n"
                    "   --stats               print the container's stats once and exit\n");
             return 0;
-        default: return cli_usage_error("events", "unknown option");
+        default: return cli_option_error("events");
         }
     }
     if (argc - optind != 1)

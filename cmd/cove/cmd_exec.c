@@ -86,7 +86,7 @@ static int exec_flag(int c, struct cove_exec_opts *o) {
     case X_IGNORE_PAUSED: o->ignore_paused = true; return 0;
     case X_CGROUP: o->cgroup = optarg; return 0;
     }
-    return cli_usage_error("exec", "unknown option");
+    return cli_option_error("exec");
 }
 
 int cmd_exec(int argc, char **argv) {

@@ -38,6 +38,7 @@ static int image_import(int argc, char **argv) {
     };
     struct cove_import_opts o = {0};
     struct cove_err err = {0};
+    cli_sub_argv(argv);
     int64_t size;
     char *end;
     int c;
@@ -57,7 +58,7 @@ static int image_import(int argc, char **argv) {
                 return cli_usage_error("image import", "--max-layer-entries %s: a positive number", optarg);
             break;
         case 'h': fputs(image_help, stdout); return 0;
-        default: return cli_usage_error("image import", "unknown option");
+        default: return cli_option_error("image import");
         }
     }
     if (argc - optind != 1)
@@ -144,7 +145,19 @@ static int image_inspect(struct cove_image_store *s, const char *ref) {
     return r < 0 ? cli_fail(&err) : 0;
 }
 
+/* ls, gc, inspect, rm take no options: name what is left over */
+static int image_extra(const char *sub, int argc, char **argv, int max) {
+    for (int i = 2; i < argc; i++)
+        if (argv[i][0] == '-' || i >= max)
+            return cli_usage_error("image", "%s: %s %s", sub, argv[i][0] == '-' ? "unknown option" : "unexpected argument",
+                                   argv[i]);
+    return 0;
+}
+
 int cmd_image(int argc, char **argv) {
+    int g = cli_take_globals("image", &argc, argv);
+    if (g)
+        return g;
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(image_help, argc < 2 ? stderr : stdout);
         return argc < 2 ? 1 : 0;
@@ -155,10 +168,13 @@ int cmd_image(int argc, char **argv) {
     bool exclusive = strcmp(sub, "rm") == 0 || strcmp(sub, "gc") == 0;
     if (!exclusive && strcmp(sub, "ls") != 0 && strcmp(sub, "list") != 0 && strcmp(sub, "inspect") != 0)
         return cli_usage_error("image", "unknown command \"%s\"", sub);
-    if (strcmp(sub, "inspect") == 0 && argc != 3)
+    if (strcmp(sub, "inspect") == 0 && argc < 3)
         return cli_usage_error("image", "inspect requires exactly 1 argument (REF)");
     if (strcmp(sub, "rm") == 0 && argc < 3)
         return cli_usage_error("image", "rm requires at least 1 argument (REF)");
+    int r = image_extra(sub, argc, argv, strcmp(sub, "rm") == 0 ? argc : strcmp(sub, "inspect") == 0 ? 3 : 2);
+    if (r)
+        return r;
     struct cove_err err = {0};
     struct cove_image_store s;
     if (cove_image_store_open(image_root(), exclusive, &s, &err) < 0)

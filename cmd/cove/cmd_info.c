@@ -25,7 +25,7 @@ static int only_help(const char *cmd, int argc, char **argv, const char *usage) 
             fputs(usage, stdout);
             return 0;
         }
-        return cli_usage_error(cmd, "unknown option");
+        return cli_option_error(cmd);
     }
     return -1;
 }
@@ -116,7 +116,7 @@ int cmd_list(int argc, char **argv) {
         case O_HELP:
             printf("Usage: cove list [--format table|json] [--quiet]\n");
             return 0;
-        default: return cli_usage_error("list", "unknown option");
+        default: return cli_option_error("list");
         }
     }
     struct cove_err err = {0};
@@ -167,7 +167,7 @@ int cmd_spec(int argc, char **argv) {
         case O_HELP:
             printf("Usage: cove spec [--bundle DIR] [--rootless]\n\nWrite a default config.json into the bundle.\n");
             return 0;
-        default: return cli_usage_error("spec", "unknown option");
+        default: return cli_option_error("spec");
         }
     }
     struct cove_err err = {0};

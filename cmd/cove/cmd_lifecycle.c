@@ -110,7 +110,7 @@ int cmd_create(int argc, char **argv) {
         }
         int r = create_flag(c, &o);
         if (r != 0)
-            return cli_usage_error("create", r < 0 ? "invalid --preserve-fds value" : "unknown option");
+            return r < 0 ? cli_usage_error("create", "invalid --preserve-fds value") : cli_option_error("create");
     }
     if (one_id("create", argc, argv, &o.id))
         return 1;
@@ -168,7 +168,7 @@ int cmd_run(int argc, char **argv) {
         }
         int r = create_flag(c, &o);
         if (r != 0)
-            return cli_usage_error("run", r < 0 ? "invalid --preserve-fds value" : "unknown option");
+            return r < 0 ? cli_usage_error("run", "invalid --preserve-fds value") : cli_option_error("run");
     }
     if (one_id("run", argc, argv, &o.id))
         return 1;
@@ -197,7 +197,7 @@ int cmd_start(int argc, char **argv) {
             printf("Usage: cove start <container-id>\n\nStart the user process of a created container.\n");
             return 0;
         }
-        return cli_usage_error("start", "unknown option");
+        return cli_option_error("start");
     }
     const char *id = NULL;
     if (one_id("start", argc, argv, &id))
@@ -227,7 +227,7 @@ int cmd_kill(int argc, char **argv) {
             all = true;
             continue;
         }
-        return cli_usage_error("kill", "unknown option");
+        return cli_option_error("kill");
     }
     int n = argc - optind;
     if (n < 1 || n > 2)
@@ -260,7 +260,7 @@ int cmd_delete(int argc, char **argv) {
             force = true;
             continue;
         }
-        return cli_usage_error("delete", "unknown option");
+        return cli_option_error("delete");
     }
     const char *id = NULL;
     if (one_id("delete", argc, argv, &id))

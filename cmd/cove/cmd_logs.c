@@ -27,6 +27,9 @@ static int logs_emit(const struct cove_log_record *rec, void *userdata) {
 }
 
 int cmd_logs(int argc, char **argv) {
+    int g = cli_take_globals("logs", &argc, argv);
+    if (g)
+        return g;
     static const struct option opts[] = {
         {"follow", no_argument, NULL, 'f'},
         {"timestamps", no_argument, NULL, 't'},
@@ -47,7 +50,7 @@ int cmd_logs(int argc, char **argv) {
                    "   --timestamps, -t   prefix each line with the time it was written\n");
             return 0;
         }
-        return cli_usage_error("logs", "unknown option");
+        return cli_option_error("logs");
     }
     if (argc - optind != 1)
         return cli_usage_error("logs", "\"logs\" requires exactly 1 argument(s)");

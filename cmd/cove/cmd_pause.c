@@ -15,7 +15,7 @@ static int freeze_cmd(const char *cmd, int argc, char **argv, bool pause) {
                          : "Resume all processes of a paused container.");
             return 0;
         }
-        return cli_usage_error(cmd, "unknown option");
+        return cli_option_error(cmd);
     }
     if (argc - optind != 1)
         return cli_usage_error(cmd, "\"%s\" requires exactly 1 argument(s)", cmd);

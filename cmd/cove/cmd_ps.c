@@ -136,7 +136,7 @@ int cmd_ps(int argc, char **argv) {
                    "   --format, -f FORMAT   table or json (default: table)\n"
                    "ps options (table only) are passed to ps(1); default -ef\n");
             return 0;
-        default: return cli_usage_error("ps", "unknown option");
+        default: return cli_option_error("ps");
         }
     }
     if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0)

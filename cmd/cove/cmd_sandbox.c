@@ -106,6 +106,9 @@ int cmd_sandbox(int argc, char **argv) {
         {"seccomp-profile", required_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},            {0},
     };
+    int g = cli_take_globals("sandbox", &argc, argv);
+    if (g)
+        return g;
     static struct sandbox_args a;
     memset(&a, 0, sizeof(a));
     a.o.state_root = g_cli.root;
@@ -121,7 +124,7 @@ int cmd_sandbox(int argc, char **argv) {
             goto out;
         }
         if (c == '?') {
-            rc = cli_usage_error("sandbox", "unknown option");
+            rc = cli_option_error("sandbox");
             goto out;
         }
         if (sandbox_opt(c, &a, &err) < 0) {

@@ -158,7 +158,7 @@ static int apply_flag(int c, const char *v, struct cove_resources *res) {
     case O_L3_CACHE_SCHEMA: case O_MEM_BW_SCHEMA:
         cli_log("error", "update: --l3-cache-schema and --mem-bw-schema need Intel RDT (resctrl), which cove does not support");
         return -1;
-    default: cli_usage_error("update", "unknown option"); return -1;
+    default: cli_option_error("update"); return -1;
     }
     if (!ok) {
         cli_usage_error("update", "invalid value \"%s\"", v);
@@ -206,7 +206,7 @@ int cmd_update(int argc, char **argv) {
             continue;
         }
         if (c == '?' || c == ':')
-            return cli_usage_error("update", "unknown option or missing value");
+            return cli_option_error("update");
         if (nflags == sizeof(flags) / sizeof(flags[0]))
             return cli_usage_error("update", "too many flags");
         flags[nflags].c = c;

@@ -9,6 +9,9 @@
 #include "runtime/shim.h"
 
 int cmd_wait(int argc, char **argv) {
+    int g = cli_take_globals("wait", &argc, argv);
+    if (g)
+        return g;
     static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -18,7 +21,7 @@ int cmd_wait(int argc, char **argv) {
                    "(128+N when killed by signal N, 124 when run --timeout fired).\n");
             return 0;
         }
-        return cli_usage_error("wait", "unknown option");
+        return cli_option_error("wait");
     }
     if (argc - optind != 1)
         return cli_usage_error("wait", "\"wait\" requires exactly 1 argument(s)");

@@ -98,6 +98,107 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) {
     return 1;
 }
 
+static char **g_cmd_argv; /* the running command's argv (for cli_option_error) */
+
+/* the global options, for cli_take_globals and for naming a misplaced one */
+enum { O_ROOT = 256, O_IMAGE_ROOT, O_LOG, O_LOG_FORMAT, O_DEBUG, O_SYSTEMD, O_ROOTLESS, O_CRIU };
+static const struct option global_opts[] = {
+    {"root", required_argument, NULL, O_ROOT},
+    {"image-root", required_argument, NULL, O_IMAGE_ROOT},
+    {"log", required_argument, NULL, O_LOG},
+    {"log-format", required_argument, NULL, O_LOG_FORMAT},
+    {"debug", no_argument, NULL, O_DEBUG},
+    {"systemd-cgroup", no_argument, NULL, O_SYSTEMD},
+    {"rootless", required_argument, NULL, O_ROOTLESS},
+    {"criu", required_argument, NULL, O_CRIU},
+    {"version", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {0},
+};
+
+/* "--name[=v]" naming one of the global options (not help/version) */
+static const struct option *global_named(const char *arg) {
+    if (strncmp(arg, "--", 2) != 0)
+        return NULL;
+    size_t n = strcspn(arg + 2, "=");
+    for (const struct option *o = global_opts; o->name; o++)
+        if (o->val >= 256 && strlen(o->name) == n && strncmp(o->name, arg + 2, n) == 0)
+            return o;
+    return NULL;
+}
+
+void cli_sub_argv(char **argv) {
+    g_cmd_argv = argv;
+}
+
+int cli_option_error(const char *cmd) {
+    const char *arg = g_cmd_argv && optind > 0 ? g_cmd_argv[optind - 1] : NULL;
+    if (!arg || arg[0] != '-')
+        return cli_usage_error(cmd, "unknown option");
+    const struct option *g = global_named(arg);
+    if (g)
+        return cli_usage_error(cmd, "--%s is a global option: put it before the command (cove --%s%s %s ...)",
+                               g->name, g->name, g->has_arg ? " VALUE" : "", cmd);
+    if (optopt && strncmp(arg, "--", 2) == 0)
+        return cli_usage_error(cmd, "option %s needs a value", arg);
+    return cli_usage_error(cmd, "unknown option %s", arg);
+}
+
+/* one global option: value in v (NULL when it takes none); 0 or exit code */
+static int global_apply(int c, const char *v) {
+    switch (c) {
+    case O_ROOT: g_cli.root = v; break;
+    case O_IMAGE_ROOT: g_cli.image_root = v; break;
+    case O_LOG: g_cli.log_path = *v ? v : NULL; break;
+    case O_LOG_FORMAT:
+        if (strcmp(v, "json") == 0)
+            g_cli.log_json = true;
+        else if (strcmp(v, "text") == 0)
+            g_cli.log_json = false;
+        else {
+            fprintf(stderr, "cove: invalid log-format: %s (text or json)\n", v);
+            return 1;
+        }
+        break;
+    case O_DEBUG: g_cli.debug = true; break;
+    case O_SYSTEMD: g_cli.systemd_cgroup = true; break;
+    default: break; /* --rootless, --criu: accepted for runc compatibility */
+    }
+    return 0;
+}
+
+int cli_take_globals(const char *cmd, int *argc, char **argv) {
+    int out = 1;
+    for (int i = 1; i < *argc; i++) {
+        const struct option *g = strcmp(argv[i], "--") == 0 ? NULL : global_named(argv[i]);
+        if (strcmp(argv[i], "--") == 0) {
+            while (i < *argc)
+                argv[out++] = argv[i++];
+            break;
+        }
+        if (!g) {
+            argv[out++] = argv[i];
+            continue;
+        }
+        const char *eq = strchr(argv[i], '=');
+        const char *v = NULL;
+        if (g->has_arg && eq)
+            v = eq + 1;
+        else if (g->has_arg && i + 1 < *argc)
+            v = argv[++i];
+        else if (g->has_arg)
+            return cli_usage_error(cmd, "option --%s needs a value", g->name);
+        else if (eq)
+            return cli_usage_error(cmd, "option --%s takes no value", g->name);
+        int r = global_apply(g->val, v);
+        if (r)
+            return r;
+    }
+    *argc = out;
+    argv[out] = NULL;
+    return 0;
+}
+
 void cli_print_gen(yajl_gen g) {
     const unsigned char *buf;
     size_t len;
@@ -216,46 +317,20 @@ int main(int argc, char **argv) {
     cove_selfexe_init();
     g_argv = argv;
     cove_hooks_set_warn_fn(log_warning);
-    enum { O_ROOT = 256, O_IMAGE_ROOT, O_LOG, O_LOG_FORMAT, O_DEBUG, O_SYSTEMD, O_ROOTLESS, O_CRIU };
-    static const struct option opts[] = {
-        {"root", required_argument, NULL, O_ROOT},
-        {"image-root", required_argument, NULL, O_IMAGE_ROOT},
-        {"log", required_argument, NULL, O_LOG},
-        {"log-format", required_argument, NULL, O_LOG_FORMAT},
-        {"debug", no_argument, NULL, O_DEBUG},
-        {"systemd-cgroup", no_argument, NULL, O_SYSTEMD},
-        {"rootless", required_argument, NULL, O_ROOTLESS},
-        {"criu", required_argument, NULL, O_CRIU},
-        {"version", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {0},
-    };
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+vh", global_opts, NULL)) != -1) {
         switch (c) {
-        case O_ROOT: g_cli.root = optarg; break;
-        case O_IMAGE_ROOT: g_cli.image_root = optarg; break;
-        case O_LOG: g_cli.log_path = *optarg ? optarg : NULL; break;
-        case O_LOG_FORMAT:
-            if (strcmp(optarg, "json") == 0)
-                g_cli.log_json = true;
-            else if (strcmp(optarg, "text") == 0)
-                g_cli.log_json = false;
-            else {
-                fprintf(stderr, "cove: invalid log-format: %s (text or json)\n", optarg);
-                return 1;
-            }
-            break;
-        case O_DEBUG: g_cli.debug = true; break;
-        case O_SYSTEMD: g_cli.systemd_cgroup = true; break;
-        case O_ROOTLESS: case O_CRIU: break;
         case 'v': version(); return 0;
         case 'h': usage(stdout); return 0;
-        default:
-            fprintf(stderr, "cove: unknown global option %s\n", argv[optind - 1]);
+        case '?':
+        case ':':
+            fprintf(stderr, "cove: global option %s: unknown, or missing its value\n", argv[optind - 1]);
             usage(stderr);
             return 1;
+        default:
+            if (global_apply(c, optarg))
+                return 1;
         }
     }
     if (optind >= argc) {
@@ -274,6 +349,7 @@ int main(int argc, char **argv) {
                 return cli_fail(&err);
             int sub_argc = argc - optind;
             char **sub_argv = argv + optind;
+            g_cmd_argv = sub_argv;
             optind = 0; /* reset getopt for the command's own flags */
             return commands[i].fn(sub_argc, sub_argv);
         }

@@ -159,4 +159,44 @@ t_root_flag_places_state_under_it() {
     fi
 }
 
+# every command either takes an option or refuses it naming it; none is
+# ignored (cove image ls --image-root DIR used to list the default store)
+t_every_command_names_an_unknown_option() {
+    local cmd
+    for cmd in create start run exec state list kill delete spec features wait logs pause resume ps \
+               update events bundle sandbox "image import" "image ls" "image inspect x" "image rm x" "image gc"; do
+        # shellcheck disable=SC2086  # "image ls" splits on purpose
+        run_capture "$COVE" --root "$ROOT" $cmd --no-such-flag x
+        assert_eq 1 "$RC" "cove $cmd --no-such-flag"
+        assert_contains "$ERR" "--no-such-flag" "cove $cmd: the error names the option"
+    done
+}
+
+t_a_global_option_after_a_runc_command_is_refused_naming_it() {
+    local cmd
+    for cmd in state kill delete list ps pause; do
+        run_capture "$COVE" "$cmd" --root "$ROOT" x
+        assert_eq 1 "$RC" "cove $cmd --root"
+        assert_contains "$ERR" "--root is a global option: put it before the command"
+    done
+    run_capture "$COVE" state --log-format=json x
+    assert_contains "$ERR" "--log-format is a global option"
+}
+
+t_coves_own_commands_take_global_options_after_the_command() {
+    mkdir -p "$TEST_TMP/store"
+    assert_ok "$COVE" image ls --image-root "$TEST_TMP/store"
+    [ -d "$TEST_TMP/store/layers" ] || fail "image ls --image-root did not use $TEST_TMP/store"
+    assert_ok "$COVE" image gc --image-root="$TEST_TMP/store2"
+    [ -d "$TEST_TMP/store2/layers" ] || fail "image gc --image-root= did not use $TEST_TMP/store2"
+    # wait/logs with --root after the command find the container there
+    make_bundle b sh -c 'echo hello; exit 3'
+    assert_ok "$COVE" --root "$ROOT" run -d --bundle "$TEST_TMP/b" "$(cid w)"
+    assert_exit 3 "$COVE" wait --root "$ROOT" "$(cid w)"
+    assert_ok "$COVE" logs "$(cid w)" --root "$ROOT"
+    assert_eq hello "$OUT" "logs with --root after the command"
+    assert_exit 1 "$COVE" image ls extra
+    assert_contains "$ERR" "unexpected argument extra"
+}
+
 run_cases
