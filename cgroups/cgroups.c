@@ -342,8 +342,22 @@ static int cg_plan_leaves(const struct cove_cgroup_host *host, const char *path,
 
 /* mkdir dir and any missing parents down from base (never base itself),
  * appending each directory actually created to cg->dirs. Tries the leaf
- * first: on the usual start path the parent exists and this is one mkdir. */
+ * first: on the usual start path the parent exists and this is one mkdir.
+ * A parent can vanish between its mkdir and the child's: the container
+ * that made it was deleted at that moment and removed it, empty. Then the
+ * whole walk is tried again (a few times). */
+static int mkdir_walk(struct cove_cgroup *cg, size_t base_len, const char *dir, struct cove_err *err);
+
 static int mkdir_recorded(struct cove_cgroup *cg, size_t base_len, const char *dir, struct cove_err *err) {
+    int r = -ENOENT;
+    for (int tries = 0; tries < 8 && r == -ENOENT; tries++) {
+        cove_err_clear(err);
+        r = mkdir_walk(cg, base_len, dir, err);
+    }
+    return r;
+}
+
+static int mkdir_walk(struct cove_cgroup *cg, size_t base_len, const char *dir, struct cove_err *err) {
     if (mkdir(dir, 0755) == 0) {
         char *d = strdup(dir);
         if (!d || push_str(&cg->dirs, &cg->n_dirs, d) < 0)
@@ -360,11 +374,11 @@ static int mkdir_recorded(struct cove_cgroup *cg, size_t base_len, const char *d
     _cleanup_free_ char *parent = strndup(dir, (size_t)(slash - dir));
     if (!parent)
         return cove_err_set(err, ENOMEM, "out of memory");
-    int r = mkdir_recorded(cg, base_len, parent, err);
+    int r = mkdir_walk(cg, base_len, parent, err);
     if (r < 0)
         return r;
     if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-        return cove_err_sys(err, errno, "%s: mkdir", dir);
+        return cove_err_sys(err, errno, "%s: mkdir", dir); /* ENOENT: retried by mkdir_recorded */
     char *d = strdup(dir);
     if (!d || push_str(&cg->dirs, &cg->n_dirs, d) < 0)
         return cove_err_set(err, ENOMEM, "out of memory");
@@ -388,19 +402,18 @@ static size_t hier_base_len(const struct cove_cgroup *cg, const struct cove_cgro
 static int cg_create_leaves(struct cove_cgroup *cg, struct cove_err *err) {
     for (size_t i = 0; i < cg->n_leaves; i++) {
         const struct cove_cgroup_leaf *l = &cg->leaves[i];
-        size_t first_new = cg->n_dirs, base_len = hier_base_len(cg, l);
+        size_t base_len = hier_base_len(cg, l);
         int r = mkdir_recorded(cg, base_len, l->dir, err);
         if (r < 0)
             return r;
         /* A new v1 cpuset cgroup starts with empty cpus/mems and refuses
-         * pids until they are set. */
-        if (l->hierarchy && cg_hier_has(l->hierarchy, "cpuset") && cg->n_dirs > first_new) {
-            const char *top = cg->dirs[first_new];
-            _cleanup_free_ char *parent = strndup(top, (size_t)(strrchr(top, '/') - top));
-            if (!parent)
+         * pids until they are set; a parent another create just made may
+         * still be empty too (cgv1_cpuset_fill). */
+        if (l->hierarchy && cg_hier_has(l->hierarchy, "cpuset")) {
+            _cleanup_free_ char *base = strndup(l->dir, base_len);
+            if (!base)
                 return cove_err_set(err, ENOMEM, "out of memory");
-            r = cgv1_cpuset_seed(parent, cg->dirs + first_new, cg->n_dirs - first_new, err);
-            if (r < 0)
+            if ((r = cgv1_cpuset_fill(base, l->dir, err)) < 0)
                 return r;
         }
         if (!l->hierarchy && cg->mode == COVE_CG_UNIFIED) {

@@ -45,9 +45,9 @@ int cgv1_validate(const struct cove_cgroup_host *host, const struct cove_resourc
 int cgv1_apply(const struct cove_cgroup *cg, const struct cove_resources *res, struct cove_err *err);
 int cgv1_set_devices(const struct cove_cgroup *cg, const struct cove_device_rule *rules, size_t n,
                      struct cove_err *err);
-/* Seed cpuset.cpus/mems of the new directories dirs[first..] (top-down)
- * from the nearest pre-existing parent, so a pid may join. */
-int cgv1_cpuset_seed(const char *parent, char **new_dirs, size_t n, struct cove_err *err);
+/* Every directory from base (the hierarchy root) down to leaf with an
+ * empty cpuset.cpus/mems gets its parent's value, so a pid may join. */
+int cgv1_cpuset_fill(const char *base, const char *leaf, struct cove_err *err);
 int cgv1_freeze(const char *freezer_dir, bool frozen, struct cove_err *err);
 
 /* ---------------------------------------------------------------- v2 */

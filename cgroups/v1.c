@@ -338,20 +338,45 @@ static void chomp(char *s) {
         s[--l] = '\0';
 }
 
-int cgv1_cpuset_seed(const char *parent, char **new_dirs, size_t n, struct cove_err *err) {
-    _cleanup_free_ char *cpus = NULL, *mems = NULL;
-    int r;
-    if ((r = cgfs_read(parent, "cpuset.cpus", &cpus, err)) < 0 || (r = cgfs_read(parent, "cpuset.mems", &mems, err)) < 0)
-        return r;
-    chomp(cpus);
-    chomp(mems);
-    /* Writing the parent's value is harmless when clone_children already
-     * copied it, and saves reading every new directory back. */
-    for (size_t i = 0; i < n; i++) {
-        if (*cpus && (r = cgfs_write(new_dirs[i], "cpuset.cpus", cpus, err)) < 0)
+/* Walk from the hierarchy's root (base) down to leaf and give every
+ * directory whose cpuset.cpus or cpuset.mems is empty its parent's value.
+ * Not only the directories this create made: another create may have made
+ * a shared parent and not filled it yet (two sandboxes at once), and a
+ * child of an empty parent could never take a pid. Concurrent fillers
+ * write the same values, so the walk needs no lock. */
+int cgv1_cpuset_fill(const char *base, const char *leaf, struct cove_err *err) {
+    size_t blen = strlen(base);
+    if (strncmp(leaf, base, blen) != 0)
+        return cove_err_set(err, EINVAL, "%s is not below %s", leaf, base);
+    _cleanup_free_ char *dir = strdup(leaf);
+    if (!dir)
+        return cove_err_set(err, ENOMEM, "out of memory");
+    static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+    for (size_t f = 0; f < ARRAY_SIZE(files); f++) {
+        _cleanup_free_ char *val = NULL;
+        int r = cgfs_read(base, files[f], &val, err);
+        if (r < 0)
             return r;
-        if (*mems && (r = cgfs_write(new_dirs[i], "cpuset.mems", mems, err)) < 0)
-            return r;
+        chomp(val);
+        /* each component below base, top down */
+        for (char *p = dir + blen; p && *p;) {
+            char *next = strchr(p + 1, '/');
+            if (next)
+                *next = '\0';
+            _cleanup_free_ char *cur = NULL;
+            if ((r = cgfs_read(dir, files[f], &cur, err)) < 0)
+                return r;
+            chomp(cur);
+            if (!*cur && *val && (r = cgfs_write(dir, files[f], val, err)) < 0)
+                return r;
+            if (*cur) {
+                free(val);
+                val = TAKE_PTR(cur);
+            }
+            if (next)
+                *next = '/';
+            p = next;
+        }
     }
     return 0;
 }

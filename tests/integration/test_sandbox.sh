@@ -151,4 +151,36 @@ t_default_cgroup_parent_is_absolute() {
     return 0
 }
 
+# Many sandboxes at once (a CI runner's burst): each gets its own output
+# and exit code, nothing is left. Races this caught: a v1 cpuset parent
+# another sandbox had made but not filled yet (cgroups/v1.c
+# cgv1_cpuset_fill; the first round makes the shared parent). SANDBOX_STRESS (default 50) at once, 3 rounds, with a
+# fresh --root for the first round (state root creation races too).
+t_many_sandboxes_at_once_all_succeed() {
+    local n=${SANDBOX_STRESS:-50} round i bad=0 d
+    for round in 1 2 3; do
+        [ "$round" = 1 ] && rm -rf "$ROOT"
+        local pids=()
+        for ((i = 0; i < n; i++)); do
+            # staggered, so that jobs finish (and remove the cgroup parent
+            # one of them made) while others are still creating theirs
+            sleep "0.0$((RANDOM % 3))"
+            ( out=$(timeout 120 "$COVE" --root "$ROOT" --image-root "$STORE" sandbox --cgroup-parent "$CG_PARENT/stress" \
+                      --image test:latest \
+                      -- sh -c "echo job$i; exit $((i % 7))" 2>"$TEST_TMP/err.$round.$i") && rc=0 || rc=$?
+              [ "$rc" = $((i % 7)) ] && [ "$out" = "job$i" ] ||
+                  { echo "round $round job $i: rc=$rc out='$out' err: $(cat "$TEST_TMP/err.$round.$i")"; exit 1; } ) \
+                > "$TEST_TMP/res.$round.$i" 2>&1 &
+            pids+=($!)
+        done
+        for i in "${!pids[@]}"; do wait "${pids[$i]}" || { bad=$((bad + 1)); cat "$TEST_TMP/res.$round.$i"; }; done
+    done
+    assert_eq 0 "$bad" "sandboxes that failed out of $((3 * n))"
+    mkdir -p "$ROOT"
+    assert_eq "" "$(for d in $(_cgroups_of stress); do find "$d" -mindepth 1 -type d; done)" "sandbox cgroups left"
+    # the parent named with --cgroup-parent is the caller's: left as it is
+    for d in $(_cgroups_of stress); do rmdir "$d"; done
+    assert_sandbox_gone
+}
+
 run_cases

@@ -328,6 +328,34 @@ Test(cgroups, v1_pids_limit_zero_or_negative_is_max, .init = setup, .fini = tear
     destroy_fake(&cg, &h);
 }
 
+Test(cgroups, v1_cpuset_fills_a_parent_another_create_left_empty, .init = setup, .fini = teardown) {
+    /* two sandboxes at once: one made the shared parent and has not filled
+     * its cpuset yet when the other puts its leaf under it */
+    fake_v1(false);
+    mkdirs(P("cg/cpuset/shared"));
+    put(P("cg/cpuset/shared/cpuset.cpus"), "");
+    put(P("cg/cpuset/shared/cpuset.mems"), "");
+    struct cove_cgroup_host h;
+    host_init(&h, COVE_CG_LEGACY);
+    struct cove_cgroup cg;
+    struct cove_err err = { 0 };
+    cr_assert_eq(cove_cgroup_create(&h, "/shared/c1", &cg, &err), 0, "%s", err.msg);
+    cr_assert_str_eq(slurp(P("cg/cpuset/shared/cpuset.cpus")), "0-3", "the empty parent is filled");
+    cr_assert_str_eq(slurp(P("cg/cpuset/shared/c1/cpuset.cpus")), "0-3");
+    cr_assert_str_eq(slurp(P("cg/cpuset/shared/c1/cpuset.mems")), "0");
+    /* a parent with its own value keeps it, and passes it down */
+    put(P("cg/cpuset/shared/cpuset.cpus"), "2\n");
+    struct cove_cgroup cg2;
+    cr_assert_eq(cove_cgroup_create(&h, "/shared/c2", &cg2, &err), 0, "%s", err.msg);
+    cr_assert_str_eq(slurp(P("cg/cpuset/shared/c2/cpuset.cpus")), "2");
+    drop_files(P("cg"));
+    cove_cgroup_destroy(&cg, &err);
+    cove_cgroup_destroy(&cg2, &err);
+    cove_cgroup_free(&cg);
+    cove_cgroup_free(&cg2);
+    cove_cgroup_host_free(&h);
+}
+
 Test(cgroups, device_rule_strings) {
     char buf[64];
     struct cove_device_rule r1 = { .allow = true, .type = 'c', .major = 1, .minor = 3, .access = "rwm" };
