@@ -374,7 +374,7 @@ static void remove_default_parent(const struct cove_sandbox_opts *o) {
 
 static void sandbox_cleanup(struct sandbox *sb) {
     struct cove_err ignored = {0};
-    cove_container_delete(sb->o->state_root, sb->id, true, &ignored);
+    cove_container_delete(sb->o->state_root, sb->id, true, NULL, 0, &ignored);
     if (sb->bundle_made) {
         _cleanup_close_ int rootfd = open(sb->o->state_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (rootfd >= 0)

@@ -47,7 +47,12 @@ int cove_container_run_ex(const struct cove_create_opts *o, const struct cove_ru
 
 int cove_container_start(const char *root, const char *id, struct cove_err *err);
 int cove_container_kill(const char *root, const char *id, int sig, bool all, struct cove_err *err);
-int cove_container_delete(const char *root, const char *id, bool force, struct cove_err *err);
+/* delete (runc's semantics). A container whose state.json is missing (a
+ * create that died) or, with force, damaged, is salvaged from its owns
+ * record (state.h): then salvaged (when salvaged_len) says what was found
+ * and removed, for a warning; "" otherwise. */
+int cove_container_delete(const char *root, const char *id, bool force, char *salvaged, size_t salvaged_len,
+                          struct cove_err *err);
 
 /* Load the state and the derived status of one container. */
 int cove_container_state(const char *root, const char *id, struct cove_state *s, enum cove_status *status,

@@ -265,6 +265,12 @@ static int ctx_spawn(struct create_ctx *x, struct cove_err *err) {
     return 0;
 }
 
+/* right after the clone, before anything else can fail or be killed */
+static int ctx_record_pid(struct create_ctx *x, struct cove_err *err) {
+    struct cove_owns owns = {.cgroup_path = x->cgpath, .pid = x->pid, .pid_start = cove_proc_start_time(x->pid, NULL)};
+    return cove_owns_save(&x->store, &owns, err);
+}
+
 static int ctx_place_child(struct create_ctx *x, struct cove_err *err) {
     int r = cove_cgroup_add_pid(&x->cg, x->pid, err);
     if (r < 0)
@@ -372,7 +378,10 @@ int cove_create_begin(struct create_ctx *x, const struct cove_create_opts *o, st
     x->have_store = true;
     if ((r = cove_overlay_setup(&x->overlay, x->store.dir, &x->overlay_fd, err)) < 0)
         return r;
-    if ((r = ctx_save_own_cgroup(x, err)) < 0 || (r = cove_cgroup_create(&x->cghost, x->cgpath, &x->cg, err)) < 0)
+    /* recorded before it exists: delete --force finds it after a crash */
+    struct cove_owns owns = {.cgroup_path = x->cgpath};
+    if ((r = ctx_save_own_cgroup(x, err)) < 0 || (r = cove_owns_save(&x->store, &owns, err)) < 0 ||
+        (r = cove_cgroup_create(&x->cghost, x->cgpath, &x->cg, err)) < 0)
         return r;
     x->have_cg = true;
     if ((r = cove_cgroup_apply(&x->cg, &x->config->linux.resources, err)) < 0 ||
@@ -384,6 +393,7 @@ int cove_create_begin(struct create_ctx *x, const struct cove_create_opts *o, st
         (!cove_config_has_ns(x->config, CLONE_NEWNS) &&
          (r = cove_hostmounts_record(x->store.dirfd, x->rootfs, err)) < 0) ||
         (r = ctx_spawn(x, err)) < 0 ||
+        (r = ctx_record_pid(x, err)) < 0 ||
         (r = cove_userns_parent_sync(x->sock, x->pid, x->config, err)) < 0 ||
         (r = ctx_place_child(x, err)) < 0 ||
         (r = cove_userns_chown_cgroup(x->config, &x->cg, err)) < 0)

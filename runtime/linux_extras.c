@@ -131,6 +131,10 @@ void cove_linux_extras_free(struct create_ctx *x) {
     x->have_rdt = false;
 }
 
+void cove_linux_extras_unpin(const struct cove_store *st) {
+    netns_unpin(st->dirfd, st->dir);
+}
+
 void cove_linux_extras_before_kill(const struct cove_store *st, const struct cove_state *s) {
     if (!s->n_net_devices)
         return;

@@ -36,6 +36,8 @@ void cove_linux_extras_free(struct create_ctx *x);
  * original names, from the namespace pinned at <state dir>/netns (so this
  * works after the init exited), then unmount the pin. */
 void cove_linux_extras_before_kill(const struct cove_store *st, const struct cove_state *s);
+/* Unmount the netns pin, whatever the state says (a salvaged container). */
+void cove_linux_extras_unpin(const struct cove_store *st);
 /* Remove the recorded resctrl groups. */
 int cove_linux_extras_after_kill(const struct cove_state *s, struct cove_err *err);
 

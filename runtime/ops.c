@@ -173,7 +173,10 @@ static void kill_init_and_wait(const struct cove_state *s) {
     poll(&p, 1, 10000);
 }
 
-int cove_ops_destroy(struct cove_store *st, const struct cove_state *s, struct cove_err *err) {
+/* kill, remove the cgroup and what else the container made, remove the
+ * state dir; salvage (no state.json): a cgroup that was never made is
+ * fine, and no hooks run */
+static int ops_teardown(struct cove_store *st, const struct cove_state *s, bool full, struct cove_err *err) {
     cove_linux_extras_before_kill(st, s); /* netDevices back to the host */
     cove_cgops_thaw(st->dir, s); /* a frozen (paused) task cannot die */
     kill_init_and_wait(s);
@@ -185,6 +188,9 @@ int cove_ops_destroy(struct cove_store *st, const struct cove_state *s, struct c
         if (r == 0) {
             r = cove_cgroup_destroy(&cg, err);
             cove_ops_close_cgroup(&host, &cg);
+        } else if (r == -ENOENT && !full) {
+            cove_err_clear(err);
+            r = 0;
         }
         if (r < 0)
             return r;
@@ -192,25 +198,56 @@ int cove_ops_destroy(struct cove_store *st, const struct cove_state *s, struct c
     if ((r = cove_linux_extras_after_kill(s, err)) < 0 || (r = cove_hostmounts_remove(st->dirfd, err)) < 0)
         return r;
     /* the container is stopped and its cgroup gone: poststop (warn only) */
-    cove_hooks_poststop_from_store(st->dirfd, s);
+    if (full)
+        cove_hooks_poststop_from_store(st->dirfd, s);
     return cove_store_remove(st, err);
 }
 
-int cove_container_delete(const char *root, const char *id, bool force, struct cove_err *err) {
+int cove_ops_destroy(struct cove_store *st, const struct cove_state *s, struct cove_err *err) {
+    return ops_teardown(st, s, true, err);
+}
+
+/* A create killed half-way, or a state.json that cannot be read (a crash,
+ * a full disk): what the container owns comes from <state dir>/owns (the
+ * cgroup path, the init's pid), and from the records namespaces/ keeps in
+ * the same directory (mounts in the host's namespace, the netns pin). Kill,
+ * remove, and say what was found. No hooks: their state is unknown. */
+static int ops_salvage(struct cove_store *st, const char *id, char *what, size_t what_len, struct cove_err *err) {
+    struct cove_owns o;
+    struct cove_err e2 = {0};
+    int lr = cove_owns_load(st, &o, &e2);
+    struct cove_state s = {.id = (char *)id, .pid = o.pid, .pid_start = o.pid_start, .cgroup_path = o.cgroup_path,
+                           .cgroup_owned = o.cgroup_path != NULL};
+    snprintf(what, what_len, "%s%s%s%s", lr == 0 ? "" : "no record of what it owned",
+             o.cgroup_path ? "cgroup " : "", o.cgroup_path ? o.cgroup_path : "", o.pid ? ", its init" : "");
+    cove_linux_extras_unpin(st);
+    int r = ops_teardown(st, &s, false, err);
+    cove_owns_free(&o);
+    return r;
+}
+
+int cove_container_delete(const char *root, const char *id, bool force, char *salvaged, size_t salvaged_len,
+                          struct cove_err *err) {
     struct cove_store st;
     struct cove_state s;
     enum cove_status status;
+    if (salvaged_len)
+        salvaged[0] = '\0';
     int r = cove_ops_open(root, id, &st, &s, &status, err);
-    if (r == -ENOENT) {
-        /* a create that crashed before state.json: the directory may exist */
+    if (r == -ENOENT || (r == -EINVAL && force)) {
+        /* ENOENT: no container, or a create that died before state.json;
+         * EINVAL: state.json damaged */
+        bool damaged = r == -EINVAL;
         struct cove_err e2 = {0};
-        if (cove_state_validate_id(id, NULL) == 0 && cove_store_open(root, id, &st, &e2) == 0) {
-            cove_hostmounts_remove(st.dirfd, &e2);
-            cove_store_remove(&st, &e2);
-            return 0;
-        }
-        /* like runc, --force succeeds quietly on a container that is gone */
-        return force ? 0 : r;
+        if (cove_state_validate_id(id, NULL) < 0 || cove_store_open(root, id, &st, &e2) < 0)
+            return force || damaged ? 0 : r; /* like runc, --force succeeds quietly on a container that is gone */
+        char what[512];
+        cove_err_clear(err);
+        r = ops_salvage(&st, id, what, sizeof(what), err);
+        if (r == 0 && salvaged_len)
+            snprintf(salvaged, salvaged_len, "container %s: %s; removed %s", id,
+                     damaged ? "state.json is damaged" : "create did not finish", what[0] ? what : "its state dir");
+        return r;
     }
     if (r < 0)
         return r;

@@ -543,3 +543,42 @@ void cove_time_rfc3339(char buf[64]) {
     size_t n = strftime(buf, 64, "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(buf + n, 64 - n, ".%09ldZ", ts.tv_nsec);
 }
+
+/* ---------------------------------------------------------------- owns */
+
+int cove_owns_save(const struct cove_store *st, const struct cove_owns *o, struct cove_err *err) {
+    if (o->cgroup_path && strchr(o->cgroup_path, '\n'))
+        return cove_err_set(err, EINVAL, "linux.cgroupsPath: a newline is not allowed");
+    char *text = NULL;
+    int n = asprintf(&text, "cgroup %s\npid %d %llu\n", o->cgroup_path ? o->cgroup_path : "", (int)o->pid,
+                     o->pid_start);
+    if (n < 0)
+        return cove_err_set(err, ENOMEM, "out of memory");
+    int r = cove_write_file_atomic(st->dirfd, COVE_OWNS_FILE, text, (size_t)n, 0600, err);
+    free(text);
+    return r;
+}
+
+int cove_owns_load(const struct cove_store *st, struct cove_owns *o, struct cove_err *err) {
+    memset(o, 0, sizeof(*o));
+    _cleanup_free_ char *data = NULL;
+    size_t len = 0;
+    int r = cove_read_file(st->dirfd, COVE_OWNS_FILE, 64 << 10, &data, &len, err);
+    if (r < 0)
+        return r;
+    if (memchr(data, '\0', len) || strncmp(data, "cgroup ", 7) != 0)
+        return cove_err_set(err, EINVAL, "%s/" COVE_OWNS_FILE ": damaged", st->dir);
+    char *nl = strchr(data + 7, '\n');
+    int pid = 0;
+    if (!nl || sscanf(nl + 1, "pid %d %llu", &pid, &o->pid_start) != 2 || pid < 0)
+        return cove_err_set(err, EINVAL, "%s/" COVE_OWNS_FILE ": damaged", st->dir);
+    o->pid = pid;
+    if (nl > data + 7 && !(o->cgroup_path = strndup(data + 7, (size_t)(nl - data - 7))))
+        return cove_err_set(err, ENOMEM, "out of memory");
+    return 0;
+}
+
+void cove_owns_free(struct cove_owns *o) {
+    free(o->cgroup_path);
+    o->cgroup_path = NULL;
+}

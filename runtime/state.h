@@ -77,6 +77,22 @@ int cove_store_open(const char *root, const char *id, struct cove_store *st, str
 int cove_store_remove(struct cove_store *st, struct cove_err *err);
 void cove_store_close(struct cove_store *st);
 
+/* <state dir>/owns: what a create in progress has made on the host, written
+ * (atomically) before each step that makes it, so that `delete --force`
+ * can undo a create that was killed at any moment, or a container whose
+ * state.json is damaged: the cgroup path (before the cgroup is made) and
+ * then the init's pid and start time (right after the clone). */
+#define COVE_OWNS_FILE "owns"
+struct cove_owns {
+    char *cgroup_path;   /* NULL: no cgroup yet */
+    pid_t pid;           /* 0: no process yet */
+    unsigned long long pid_start;
+};
+int cove_owns_save(const struct cove_store *st, const struct cove_owns *o, struct cove_err *err);
+/* ENOENT (no file) or EINVAL (damaged) leave *o zeroed */
+int cove_owns_load(const struct cove_store *st, struct cove_owns *o, struct cove_err *err);
+void cove_owns_free(struct cove_owns *o);
+
 /* state.json: atomic write / load. load gives ENOENT with
  * `container "x" does not exist` when the file is absent. */
 int cove_state_save(const struct cove_store *st, const struct cove_state *s, struct cove_err *err);

@@ -266,7 +266,10 @@ int cmd_delete(int argc, char **argv) {
     if (one_id("delete", argc, argv, &id))
         return 1;
     struct cove_err err = {0};
-    if (cove_container_delete(g_cli.root, id, force, &err) < 0)
+    char salvaged[1024];
+    if (cove_container_delete(g_cli.root, id, force, salvaged, sizeof(salvaged), &err) < 0)
         return cli_fail(&err);
+    if (salvaged[0])
+        cli_log("warning", "%s", salvaged);
     return 0;
 }
