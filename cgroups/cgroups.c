@@ -15,7 +15,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 
 /* ---------------------------------------------------------------- host */
 

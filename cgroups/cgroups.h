@@ -15,7 +15,7 @@
 #include <sys/types.h>
 
 #include "runtime/config.h"
-#include "runtime/err.h"
+#include "lib/err.h"
 
 enum cove_cgroup_mode { COVE_CG_UNIFIED, COVE_CG_HYBRID, COVE_CG_LEGACY };
 

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 
 int cgfs_write(const char *dir, const char *file, const char *value, struct cove_err *err) {
     _cleanup_free_ char *path = NULL;

@@ -18,7 +18,7 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 
 #define USER_HZ 100 /* the kernel exports clock_t to userspace at 100 Hz on every arch */
 

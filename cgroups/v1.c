@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 
 /* The devices every container gets (runc's AllowedDevices): the nodes the
  * runtime creates in /dev, plus mknod of anything (the node itself is still

@@ -10,10 +10,10 @@
 #include <unistd.h>
 
 #include "image/internal.h"
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/seccomp_profile.h"
 #include "runtime/state.h"
-#include "runtime/syscalls.h"
+#include "lib/syscalls.h"
 #include "version.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "image/internal.h"
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "version.h"
 
 static const char *const default_caps[] = {"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"};

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "image/image.h"
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 
 struct cove_sha256 {
     EVP_MD_CTX *ctx;

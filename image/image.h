@@ -25,7 +25,7 @@
 #include <sys/types.h>
 
 #include "runtime/config.h"
-#include "runtime/err.h"
+#include "lib/err.h"
 
 #define COVE_IMAGE_DEFAULT_ROOT "/var/lib/cove"
 

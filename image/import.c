@@ -17,9 +17,9 @@
 #include <unistd.h>
 
 #include "image/internal.h"
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/state.h"
-#include "runtime/syscalls.h"
+#include "lib/syscalls.h"
 
 #define MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
 #define MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"

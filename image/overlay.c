@@ -26,9 +26,9 @@
 #include <unistd.h>
 
 #include "image/internal.h"
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/state.h"
-#include "runtime/syscalls.h"
+#include "lib/syscalls.h"
 
 #ifndef FSCONFIG_SET_STRING
 #define FSCONFIG_SET_STRING 1

@@ -18,11 +18,11 @@
 #include "image/internal.h"
 #include "image/sandbox.h"
 #include "runtime/cgops.h"
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/container.h"
 #include "runtime/seccomp_profile.h"
 #include "runtime/state.h"
-#include "runtime/syscalls.h"
+#include "lib/syscalls.h"
 
 /* ---------------------------------------------------------------- parsing */
 

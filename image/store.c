@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "image/internal.h"
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/state.h"
 
 /* ---------------------------------------------------------------- json */

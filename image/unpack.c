@@ -26,8 +26,8 @@
 #include <archive_entry.h>
 
 #include "image/internal.h"
-#include "runtime/cleanup.h"
-#include "runtime/syscalls.h"
+#include "lib/cleanup.h"
+#include "lib/syscalls.h"
 
 #define IO_BUF (1 << 17)
 #define WH_PREFIX ".wh."

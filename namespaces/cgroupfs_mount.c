@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "cgroups/cgroups.h"
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 
 static int cgroupfs_mount_unified(const struct cove_mount *m, int destfd, struct cove_err *err) {
     _cleanup_close_ int mfd = cove_mnt_fs_create("cgroup2", "cgroup2", m->opts.data, m->opts.flags, err);

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "namespaces/path.h"
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 
 static const struct cove_device dev_defaults[] = {
     { .path = "/dev/null",    .type = 'c', .major = 1, .minor = 3 },

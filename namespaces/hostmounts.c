@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 #include "namespaces/hostmounts.h"
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/state.h"
-#include "runtime/syscalls.h"
+#include "lib/syscalls.h"
 
 #define HOSTMOUNTS_FILE "hostmounts"
 

@@ -9,7 +9,7 @@
 #ifndef COVE_HOSTMOUNTS_H
 #define COVE_HOSTMOUNTS_H
 
-#include "runtime/err.h"
+#include "lib/err.h"
 
 /* state_dirfd/hostmounts: rootfs and the ids of the mounts below it now. */
 int cove_hostmounts_record(int state_dirfd, const char *rootfs, struct cove_err *err);

@@ -26,8 +26,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "runtime/cleanup.h"
-#include "runtime/syscalls.h"
+#include "lib/cleanup.h"
+#include "lib/syscalls.h"
 #include "runtime/userns.h"
 
 #ifndef MOUNT_ATTR_IDMAP

@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "namespaces/path.h"
-#include "runtime/cleanup.h"
-#include "runtime/syscalls.h"
+#include "lib/cleanup.h"
+#include "lib/syscalls.h"
 
 static int masked_open_root(struct cove_err *err) {
     int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);

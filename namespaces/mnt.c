@@ -9,8 +9,8 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
-#include "runtime/cleanup.h"
-#include "runtime/syscalls.h"
+#include "lib/cleanup.h"
+#include "lib/syscalls.h"
 
 uint64_t cove_mnt_attr_from_ms(unsigned long ms) {
     uint64_t a = 0;

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 #include "runtime/config.h"
-#include "runtime/err.h"
+#include "lib/err.h"
 
 /* Fills *out (caller frees out->data). Unknown options that are not
  * "key=value" or known flags are passed through as fs data (the kernel

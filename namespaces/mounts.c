@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "namespaces/path.h"
-#include "runtime/cleanup.h"
-#include "runtime/syscalls.h"
+#include "lib/cleanup.h"
+#include "lib/syscalls.h"
 
 bool cove_mounts_has(const struct cove_config *c, const char *dest, const char *type) {
     for (size_t i = 0; i < c->n_mounts; i++) {

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <libmnl/libmnl.h>
 
-#include "runtime/err.h"
+#include "lib/err.h"
 
 /* Bring "lo" up in the calling process's network namespace. */
 int cove_net_loopback_up(struct cove_err *err);

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "namespaces/net.h"
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 
 /* setlink and address requests want the kernel's ACK (its errno) */
 static int nl_request(struct mnl_socket *nl, struct nlmsghdr *nlh, char *buf, size_t len) {

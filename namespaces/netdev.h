@@ -9,7 +9,7 @@
 #include <sys/types.h>
 
 #include "runtime/config.h"
-#include "runtime/err.h"
+#include "lib/err.h"
 
 /* Plan step: every host interface exists in the caller's namespace and no
  * two devices get the same name in the container. */

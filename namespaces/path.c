@@ -16,8 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runtime/cleanup.h"
-#include "runtime/syscalls.h"
+#include "lib/cleanup.h"
+#include "lib/syscalls.h"
 
 /* openat2 returns EAGAIN with RESOLVE_IN_ROOT when a rename elsewhere in the
  * filesystem raced with the walk; the walk is safe to repeat. */

@@ -7,7 +7,7 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
-#include "runtime/err.h"
+#include "lib/err.h"
 
 /* Open path (absolute or relative, interpreted inside rootfd) with flags
  * (O_CLOEXEC is added). Returns fd >= 0 or -errno. */

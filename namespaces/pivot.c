@@ -16,7 +16,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
-#include "runtime/syscalls.h"
+#include "lib/syscalls.h"
 
 static int pivot_with_pivot_root(const char *rootfs, struct cove_err *err) {
     if (cove_pivot_root(".", ".") < 0)

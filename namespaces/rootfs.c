@@ -14,7 +14,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 
 /* Step 1. Without this, mounts made below would propagate back to the host
  * when "/" is shared (systemd makes it so). rslave unless the config asks

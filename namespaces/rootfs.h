@@ -11,7 +11,7 @@
 
 #include <stdbool.h>
 #include "runtime/config.h"
-#include "runtime/err.h"
+#include "lib/err.h"
 
 struct cove_cgroup_host;  /* cgroups/cgroups.h */
 struct cove_cgroup;

@@ -9,7 +9,7 @@
 
 #include "namespaces/rootfs.h"
 #include "runtime/config.h"
-#include "runtime/err.h"
+#include "lib/err.h"
 
 struct rootfs_ctx {
     const struct cove_config *c;

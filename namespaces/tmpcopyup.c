@@ -22,7 +22,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 
 /* Image trees are shallow; the bound keeps a hostile image from exhausting
  * the stack or fds of the container's init. */

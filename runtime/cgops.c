@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "runtime/cgops.h"
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/lifecycle.h"
 #include "runtime/ops.h"
 

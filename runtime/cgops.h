@@ -12,7 +12,7 @@
 
 #include "cgroups/cgroups.h"
 #include "runtime/config.h"
-#include "runtime/err.h"
+#include "lib/err.h"
 #include "runtime/state.h"
 
 /* Freeze / thaw every process of the container. pause on a stopped

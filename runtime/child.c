@@ -9,7 +9,7 @@
 
 #include "namespaces/path.h"
 #include "runtime/child.h"
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/fds.h"
 #include "runtime/init.h"
 #include "runtime/lsm.h"

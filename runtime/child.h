@@ -28,7 +28,7 @@
 #define COVE_CHILD_H
 
 #include "runtime/config.h"
-#include "runtime/err.h"
+#include "lib/err.h"
 #include "runtime/seccomp.h"
 
 struct cove_child {

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "namespaces/mountopts.h"
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/config_json.h"
 #include "runtime/hooks.h"
 

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "runtime/err.h"
+#include "lib/err.h"
 
 /* GNU C predefines `linux` as 1; the spec's field is called linux. */
 #undef linux

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <yajl/yajl_parse.h>
 
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 
 void *cj_calloc(size_t n, size_t size) {
     return calloc(n ? n : 1, size);

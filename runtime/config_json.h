@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "runtime/config.h"
-#include "runtime/err.h"
+#include "lib/err.h"
 
 /* Deeper documents are refused before any tree is built. */
 #define CJ_MAX_DEPTH 64

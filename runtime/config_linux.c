@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "namespaces/mountopts.h"
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/config.h"
 #include "runtime/config_json.h"
 #include "runtime/seccomp.h"

@@ -9,7 +9,7 @@
 #include <linux/mempolicy.h>
 #include <linux/sched.h>
 
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/config.h"
 #include "runtime/config_json.h"
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/capability.h>
 
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/config.h"
 #include "runtime/config_json.h"
 

@@ -4,7 +4,7 @@
  * refused at update with the same words. */
 #include <string.h>
 
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/config.h"
 #include "runtime/config_json.h"
 

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "runtime/err.h"
+#include "lib/err.h"
 #include "runtime/state.h"
 
 struct cove_create_opts {

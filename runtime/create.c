@@ -18,7 +18,7 @@
 
 #include "cgroups/cgroups.h"
 #include "image/image.h"
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/container.h"
 #include "runtime/create.h"
 #include "runtime/fds.h"
@@ -28,7 +28,7 @@
 #include "runtime/process.h"
 #include "runtime/seccomp.h"
 #include "runtime/support.h"
-#include "runtime/syscalls.h"
+#include "lib/syscalls.h"
 #include "runtime/userns.h"
 #include "namespaces/hostmounts.h"
 #include "namespaces/rootfs.h"

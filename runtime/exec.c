@@ -35,7 +35,7 @@
 
 #include "cgroups/cgroups.h"
 #include "runtime/child.h"
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/create.h"
 #include "runtime/exec.h"
 #include "runtime/fds.h"
@@ -46,7 +46,7 @@
 #include "runtime/process.h"
 #include "runtime/process_sched.h"
 #include "runtime/seccomp.h"
-#include "runtime/syscalls.h"
+#include "lib/syscalls.h"
 #include "runtime/terminal.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"

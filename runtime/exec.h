@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/err.h"
+#include "lib/err.h"
 
 struct cove_exec_opts {
     const char *root;                /* --root */

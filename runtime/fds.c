@@ -5,9 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/fds.h"
-#include "runtime/syscalls.h"
+#include "lib/syscalls.h"
 
 unsigned cove_fds_listen_count(void) {
     const char *fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");

@@ -5,7 +5,7 @@
 #define COVE_FDS_H
 
 #include "runtime/config.h"
-#include "runtime/err.h"
+#include "lib/err.h"
 
 /* Number of socket-activation fds handed to cove: LISTEN_FDS=n when
  * LISTEN_PID is cove's own pid (sd_listen_fds semantics); 0 otherwise. */

@@ -3,7 +3,7 @@
 #ifndef COVE_FEATURES_H
 #define COVE_FEATURES_H
 
-#include "runtime/err.h"
+#include "lib/err.h"
 
 int cove_features_json(char **json, struct cove_err *err);
 

@@ -10,11 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/hooks.h"
 #include "runtime/init.h"
 #include "runtime/state_oci.h"
-#include "runtime/syscalls.h"
+#include "lib/syscalls.h"
 
 #define HOOKS_COPY "hooks.json"
 #define CONFIG_MAX (16u << 20)

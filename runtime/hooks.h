@@ -15,7 +15,7 @@
 #include <stdbool.h>
 
 #include "runtime/config.h"
-#include "runtime/err.h"
+#include "lib/err.h"
 #include "runtime/state.h"
 
 /* "prestart", "createRuntime", ... as in config.json. */

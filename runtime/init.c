@@ -25,7 +25,7 @@
 #include "namespaces/path.h"
 #include "namespaces/rootfs.h"
 #include "runtime/child.h"
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/fds.h"
 #include "runtime/init.h"
 #include "runtime/lsm.h"
@@ -33,7 +33,7 @@
 #include "runtime/process.h"
 #include "runtime/userns.h"
 #include "runtime/process_sched.h"
-#include "runtime/syscalls.h"
+#include "lib/syscalls.h"
 #include "runtime/terminal.h"
 
 #ifndef KEYCTL_JOIN_SESSION_KEYRING

@@ -37,7 +37,7 @@
 
 #include "cgroups/cgroups.h"
 #include "runtime/config.h"
-#include "runtime/err.h"
+#include "lib/err.h"
 #include "runtime/seccomp.h"
 
 enum cove_msg_type {

@@ -7,7 +7,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/intelrdt.h"
 
 #ifndef RDTGROUP_SUPER_MAGIC

@@ -6,7 +6,7 @@
 #define COVE_LIFECYCLE_H
 
 #include <stdbool.h>
-#include "runtime/err.h"
+#include "lib/err.h"
 #include "runtime/state.h"
 
 bool cove_can_start(enum cove_status s);

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "namespaces/netdev.h"
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/intelrdt.h"
 #include "runtime/linux_extras.h"
 #include "runtime/lsm.h"

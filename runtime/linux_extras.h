@@ -21,7 +21,7 @@
 #define COVE_LINUX_EXTRAS_H
 
 #include "runtime/create.h"
-#include "runtime/err.h"
+#include "lib/err.h"
 #include "runtime/state.h"
 
 int cove_linux_extras_plan(struct create_ctx *x, struct cove_err *err);

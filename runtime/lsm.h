@@ -8,7 +8,7 @@
 #include <stdbool.h>
 
 #include "runtime/config.h"
-#include "runtime/err.h"
+#include "lib/err.h"
 
 bool cove_lsm_apparmor_enabled(void);
 bool cove_lsm_selinux_enabled(void);

@@ -12,13 +12,13 @@
 #include "image/image.h"
 #include "namespaces/hostmounts.h"
 #include "runtime/cgops.h"
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/container.h"
 #include "runtime/hooks.h"
 #include "runtime/lifecycle.h"
 #include "runtime/linux_extras.h"
 #include "runtime/ops.h"
-#include "runtime/syscalls.h"
+#include "lib/syscalls.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
 

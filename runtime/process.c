@@ -14,10 +14,10 @@
 #include <unistd.h>
 
 #include "namespaces/path.h"
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/process.h"
 #include "runtime/state.h"
-#include "runtime/syscalls.h"
+#include "lib/syscalls.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 

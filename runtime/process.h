@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "runtime/config.h"
-#include "runtime/err.h"
+#include "lib/err.h"
 
 int cove_process_set_rlimits(const struct cove_process *p, struct cove_err *err);
 /* The bounding set becomes the config's (empty without

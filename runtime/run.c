@@ -8,13 +8,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/container.h"
 #include "runtime/create.h"
 #include "runtime/init.h"
 #include "runtime/ops.h"
 #include "runtime/shim.h"
-#include "runtime/syscalls.h"
+#include "lib/syscalls.h"
 #include "runtime/terminal.h"
 
 static const int forwarded[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};

@@ -7,7 +7,7 @@
 #include <linux/filter.h>
 #include <stdbool.h>
 #include "runtime/config.h"
-#include "runtime/err.h"
+#include "lib/err.h"
 
 struct cove_seccomp_prog {
     struct sock_fprog prog;   /* filter, owned (prog.filter malloc'd) */

@@ -31,7 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 
 #define CACHE_MAGIC "COVESECC"
 #define CACHE_FORMAT 2u /* 2: the ENOSYS stub for syscalls newer than the profile */

@@ -3,7 +3,7 @@
  * before anything is created. runtime/seccomp.c maps them to libseccomp. */
 #include <string.h>
 
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/seccomp.h"
 
 struct scmp_name { const char *name; int value; };

@@ -30,7 +30,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/config_json.h"
 #include "runtime/seccomp.h"
 #include "runtime/state.h"

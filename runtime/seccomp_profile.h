@@ -15,7 +15,7 @@
 
 #include <stddef.h>
 #include "runtime/config.h"
-#include "runtime/err.h"
+#include "lib/err.h"
 
 struct cove_seccomp_profile_target {
     /* The container's capability set ("CAP_SYS_ADMIN", ...): podman tests

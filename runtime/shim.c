@@ -27,15 +27,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/cgops.h"
 #include "runtime/container.h"
 #include "runtime/create.h"
 #include "runtime/init.h"
 #include "runtime/ops.h"
-#include "runtime/selfexe.h"
+#include "lib/selfexe.h"
 #include "runtime/shim.h"
-#include "runtime/syscalls.h"
+#include "lib/syscalls.h"
 
 /* ---------------------------------------------------------------- argv */
 

@@ -25,7 +25,7 @@
 #include <sys/types.h>
 
 #include "runtime/container.h"
-#include "runtime/err.h"
+#include "lib/err.h"
 
 #define COVE_EXIT_FILE "exit"
 #define COVE_LOG_FILE "ctr.log"

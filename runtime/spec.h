@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
-#include "runtime/err.h"
+#include "lib/err.h"
 
 /* rootless: user namespace mapping uid/gid to root, no network namespace,
  * /sys bind-mounted, no cgroup mount or device rules. */

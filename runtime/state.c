@@ -15,7 +15,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "runtime/cgops.h"
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/state.h"
 
 #define STATE_FILE "state.json"
@@ -493,33 +493,6 @@ void cove_state_free(struct cove_state *s) {
 
 /* ---------------------------------------------------------------- status */
 
-uint64_t cove_proc_start_time(pid_t pid, bool *zombie) {
-    char path[64], buf[1024];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    /* comm may contain spaces and ')': fields start after the last ')' */
-    char *p = strrchr(buf, ')');
-    if (!p || p[1] != ' ')
-        return 0;
-    p += 2;
-    if (zombie)
-        *zombie = (*p == 'Z' || *p == 'X');
-    /* p is field 3 (state); start time is field 22 */
-    for (int field = 3; field < 22; field++) {
-        p = strchr(p, ' ');
-        if (!p)
-            return 0;
-        p++;
-    }
-    return strtoull(p, NULL, 10);
-}
-
 enum cove_status cove_state_status(const struct cove_store *st, const struct cove_state *s) {
     if (s->pid <= 0)
         return COVE_STATUS_STOPPED;
@@ -533,15 +506,6 @@ enum cove_status cove_state_status(const struct cove_store *st, const struct cov
     if (st && faccessat(st->dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
         return COVE_STATUS_CREATED;
     return COVE_STATUS_RUNNING;
-}
-
-void cove_time_rfc3339(char buf[64]) {
-    struct timespec ts;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t n = strftime(buf, 64, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, 64 - n, ".%09ldZ", ts.tv_nsec);
 }
 
 /* ---------------------------------------------------------------- owns */

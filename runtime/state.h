@@ -15,7 +15,9 @@
 #include <sys/types.h>
 
 #include "runtime/config.h"
-#include "runtime/err.h"
+#include "lib/err.h"
+#include "lib/fileio.h"
+#include "lib/proc.h"
 
 #define COVE_DEFAULT_ROOT "/run/cove"
 #define COVE_ID_MAX 1024
@@ -105,25 +107,7 @@ void cove_state_free(struct cove_state *s);
 /* Status from the recorded pid + start time + exec fifo. */
 enum cove_status cove_state_status(const struct cove_store *st, const struct cove_state *s);
 
-/* /proc/<pid>/stat start time (field 22); 0 with errno on failure; *zombie
- * set when the process is a zombie. */
-uint64_t cove_proc_start_time(pid_t pid, bool *zombie);
-
-/* RFC 3339 with nanoseconds, UTC: "2026-11-25T09:00:00.123456789Z". */
-void cove_time_rfc3339(char buf[64]);
-
 /* Names of containers under root (sorted), for list. */
 int cove_store_list(const char *root, char ***ids, size_t *n, struct cove_err *err);
-
-/* Write a small file atomically: dirfd/name via temp + fsync + rename. */
-int cove_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode, struct cove_err *err);
-/* Read a whole file (at most max bytes; EFBIG beyond). */
-int cove_read_file(int dirfd, const char *path, size_t max, char **data, size_t *len, struct cove_err *err);
-/* The same from an open fd (path only names it in errors). */
-int cove_read_fd(int fd, const char *path, size_t max, char **data, size_t *len, struct cove_err *err);
-/* mkdir -p path: each missing component with mode, existing ones left as
- * they are. Returns 0 or -errno and fills no cove_err, so each caller says
- * which root it was creating (the state root, the image root). */
-int cove_mkdir_p(const char *path, mode_t mode);
 
 #endif

@@ -3,7 +3,7 @@
 #include <sched.h>
 #include <sys/stat.h>
 
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 
 #include "runtime/support.h"
 

@@ -7,7 +7,7 @@
 
 #include "runtime/config.h"
 #include "runtime/container.h"
-#include "runtime/err.h"
+#include "lib/err.h"
 
 int cove_support_check(const struct cove_config *c, const struct cove_create_opts *o, struct cove_err *err);
 

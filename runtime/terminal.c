@@ -14,8 +14,8 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "runtime/cleanup.h"
-#include "runtime/syscalls.h"
+#include "lib/cleanup.h"
+#include "lib/syscalls.h"
 #include "runtime/terminal.h"
 
 int cove_terminal_check(const struct cove_process *p, const char *console_socket, bool detach, struct cove_err *err) {

@@ -19,7 +19,7 @@
 #include <sys/types.h>
 
 #include "runtime/config.h"
-#include "runtime/err.h"
+#include "lib/err.h"
 
 /* runc's rules: a detached terminal process needs a console socket, and a
  * console socket needs a detached terminal process. detach is true for

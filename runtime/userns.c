@@ -12,10 +12,10 @@
 #include <unistd.h>
 
 #include "cgroups/cgroups.h"
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/init.h"
 #include "runtime/process.h"
-#include "runtime/syscalls.h"
+#include "lib/syscalls.h"
 #include "runtime/userns.h"
 
 /* 5 lines of "%u %u %u\n" used to be the kernel limit; it is 340 now. A

@@ -15,7 +15,7 @@
 #include <sys/types.h>
 
 #include "runtime/config.h"
-#include "runtime/err.h"
+#include "lib/err.h"
 
 struct cove_cgroup;
 

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <yajl/yajl_gen.h>
 
-#include "runtime/err.h"
+#include "lib/err.h"
 
 struct cli_global {
     const char *root;

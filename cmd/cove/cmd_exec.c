@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/exec.h"
 
 enum {

@@ -8,7 +8,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "cli.h"
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/container.h"
 #include "runtime/features.h"
 #include "runtime/spec.h"

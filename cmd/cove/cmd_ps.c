@@ -13,7 +13,7 @@
 
 #include "cli.h"
 #include "runtime/cgops.h"
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 
 extern char **environ;
 

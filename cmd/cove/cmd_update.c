@@ -14,7 +14,7 @@
 
 #include "cli.h"
 #include "runtime/cgops.h"
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/state.h"
 
 enum {

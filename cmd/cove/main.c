@@ -13,7 +13,7 @@
 
 #include "cli.h"
 #include "runtime/hooks.h"
-#include "runtime/selfexe.h"
+#include "lib/selfexe.h"
 #include "runtime/state.h"
 #include "version.h"
 
@@ -235,7 +235,7 @@ static char **g_argv;
 /* image, bundle, sandbox live in cove-image (next to this binary) so that
  * cove itself does not load libarchive/libcrypto on every container start;
  * the whole command line is handed over, and cove-image starts from a
- * read-only clone of itself (runtime/selfexe.h: sandbox enters containers). */
+ * read-only clone of itself (lib/selfexe.h: sandbox enters containers). */
 static int cmd_image_exec(int argc, char **argv) {
     (void)argc;
     struct cove_err err = {0};

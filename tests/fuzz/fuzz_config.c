@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "runtime/config.h"
-#include "runtime/err.h"
+#include "lib/err.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

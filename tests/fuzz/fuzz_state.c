@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/err.h"
+#include "lib/err.h"
 #include "runtime/state.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,4 +1,4 @@
-/* tests/integration/selfexe_probe.c — drives runtime/selfexe.c for
+/* tests/integration/selfexe_probe.c — drives lib/selfexe.c for
  * test_escape_exe.sh: protects itself, then prints how the running image
  * is protected, its task name and where it would find a sibling.
  * Exit 1 (message on stderr) when no protected image could be made. */
@@ -10,7 +10,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "runtime/selfexe.h"
+#include "lib/selfexe.h"
 
 int main(int argc, char **argv) {
     struct cove_err err = {0};

@@ -14,7 +14,7 @@
 # dynamic loader and the image's /etc/ld.so.preload. The payload
 # (attack/exe_overwrite.c) keeps /proc/self/exe open and rewrites it once
 # it is no longer busy. The defence: cove, cove-shim and cove-image run
-# only from a read-only clone of themselves (runtime/selfexe.c), so what
+# only from a read-only clone of themselves (lib/selfexe.c), so what
 # /proc/self/exe reaches from inside a container cannot be written.
 #
 # The race is tested twice: against `cove exec` (its child is a cove image
@@ -171,7 +171,7 @@ t_every_process_entering_a_container_runs_a_read_only_image() {
     fi
 }
 
-# runtime/selfexe.c on its own, through tests/integration/selfexe_probe.c
+# lib/selfexe.c on its own, through tests/integration/selfexe_probe.c
 PROBE=$(cd "${COVE_BUILD_DIR:-$(dirname "$COVE")}" && pwd)/tests/selfexe_probe
 
 t_protected_image_is_a_read_only_clone_for_root() {

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "cgroups/cgroups.h"
-#include "runtime/syscalls.h"
+#include "lib/syscalls.h"
 
 static bool usable(const char *dir) {
     return geteuid() == 0 && access(dir, W_OK) == 0;

@@ -15,7 +15,7 @@
 #include <linux/mempolicy.h>
 #include <linux/capability.h>
 
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/config.h"
 #include "runtime/seccomp.h"
 

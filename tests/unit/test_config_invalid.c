@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/config.h"
 
 struct bad_case { const char *json; const char *prefix; };

@@ -2,7 +2,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "runtime/err.h"
+#include "lib/err.h"
 
 Test(err, path_joins_fields_and_indexes) {
     struct cove_err e = {0};

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/config.h"
 #include "runtime/state.h"
 

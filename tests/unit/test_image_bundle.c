@@ -12,7 +12,7 @@
 #include "image/image.h"
 #include "image/internal.h"
 #include "image/sandbox.h"
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/config.h"
 
 static const char image_cfg[] =

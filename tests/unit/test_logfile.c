@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 #include "runtime/shim.h"
 
 static char tmp[64];

@@ -5,7 +5,7 @@
 #include <sys/mount.h>
 
 #include "namespaces/mountopts.h"
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 
 #ifndef MS_NOSYMFOLLOW
 #define MS_NOSYMFOLLOW 256

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "namespaces/path.h"
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 
 static char tmp[] = "/tmp/cove-path-XXXXXX";
 static int rootfd = -1;

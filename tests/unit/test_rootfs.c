@@ -25,7 +25,7 @@
 
 #include "cgroups/cgroups.h"
 #include "namespaces/rootfs.h"
-#include "runtime/cleanup.h"
+#include "lib/cleanup.h"
 
 static char bundle[] = "/tmp/cove-rootfs-XXXXXX";
 static char rootfs[600];

@@ -1,8 +1,8 @@
-/* runtime/syscalls.c — see syscalls.h. */
+/* lib/syscalls.c — see syscalls.h. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include "runtime/syscalls.h"
+#include "lib/syscalls.h"
 
 #include <signal.h>
 #include <sys/syscall.h>

@@ -1,6 +1,4 @@
-/* runtime/fileio.c — small whole-file helpers shared by the state store,
- * the config loader and the pid file writer, and the mkdir -p of the state
- * and image roots. */
+/* lib/fileio.c — see fileio.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -12,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runtime/cleanup.h"
-#include "runtime/state.h"
+#include "lib/cleanup.h"
+#include "lib/fileio.h"
 
 /* A fresh temp file next to name: a random suffix and O_EXCL, so in a
  * directory others can write (a --pid-file in /tmp) no planted file, link

@@ -1,4 +1,4 @@
-/* runtime/syscalls.h — thin wrappers for the syscalls libc lacks, in one
+/* lib/syscalls.h — thin wrappers for the syscalls libc lacks, in one
  * place. Each returns what the raw syscall returns (-1 + errno on error). */
 #ifndef COVE_SYSCALLS_H
 #define COVE_SYSCALLS_H

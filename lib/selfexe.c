@@ -1,4 +1,4 @@
-/* runtime/selfexe.c — re-execute from a read-only image (see selfexe.h). */
+/* lib/selfexe.c — re-execute from a read-only image (see selfexe.h). */
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -11,9 +11,9 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "runtime/cleanup.h"
-#include "runtime/selfexe.h"
-#include "runtime/syscalls.h"
+#include "lib/cleanup.h"
+#include "lib/selfexe.h"
+#include "lib/syscalls.h"
 
 #ifndef MFD_EXEC
 #define MFD_EXEC 0x0010U /* Linux 6.3: an executable memfd under vm.memfd_noexec=1 */

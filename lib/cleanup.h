@@ -1,4 +1,4 @@
-/* runtime/cleanup.h — scope-bound ownership (../shared/STYLE.md §2).
+/* lib/cleanup.h — scope-bound ownership (../shared/STYLE.md §2).
  * Every owned resource is declared with a cleanup attribute so an early
  * return cannot leak it; ownership leaves a scope only through TAKE_PTR /
  * TAKE_FD. */

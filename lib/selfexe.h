@@ -1,4 +1,4 @@
-/* runtime/selfexe.h — run only from a read-only image of ourselves
+/* lib/selfexe.h — run only from a read-only image of ourselves
  * (CVE-2019-5736; docs/security.md).
  *
  * Every process cove puts into a container is a clone of the cove binary
@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "runtime/err.h"
+#include "lib/err.h"
 
 /* The original path of a protected image travels in this variable across
  * the re-exec: a read-only clone's /proc/self/exe says "/", a memfd's

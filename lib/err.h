@@ -1,4 +1,4 @@
-/* runtime/err.h — the caller-owned error every fallible function fills.
+/* lib/err.h — the caller-owned error every fallible function fills.
  *
  * Convention (../shared/STYLE.md §1): a function that can fail returns 0 or
  * -errno and, on failure, fills *err with a message a person can act on:

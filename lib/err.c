@@ -1,5 +1,5 @@
-/* runtime/err.c — see err.h. */
-#include "runtime/err.h"
+/* lib/err.c — see err.h. */
+#include "lib/err.h"
 
 #include <stdarg.h>
 #include <stdio.h>

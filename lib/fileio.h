@@ -1,0 +1,24 @@
+/* lib/fileio.h — small whole-file helpers: atomic write, bounded read,
+ * mkdir -p. Used by the state store, the config loader, the pid file, the
+ * image store. */
+#ifndef COVE_FILEIO_H
+#define COVE_FILEIO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "lib/err.h"
+
+/* Write a small file atomically: dirfd/name via a random O_EXCL temp +
+ * fsync + rename. */
+int cove_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode, struct cove_err *err);
+/* Read a whole file (at most max bytes; EFBIG beyond). */
+int cove_read_file(int dirfd, const char *path, size_t max, char **data, size_t *len, struct cove_err *err);
+/* The same from an open fd (path only names it in errors). */
+int cove_read_fd(int fd, const char *path, size_t max, char **data, size_t *len, struct cove_err *err);
+/* mkdir -p path: each missing component with mode, existing ones left as
+ * they are. Returns 0 or -errno and fills no cove_err, so each caller says
+ * which root it was creating (the state root, the image root). */
+int cove_mkdir_p(const char *path, mode_t mode);
+
+#endif

@@ -1,0 +1,16 @@
+/* lib/proc.h — small process and time utilities. */
+#ifndef COVE_PROC_H
+#define COVE_PROC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* /proc/<pid>/stat start time (field 22); 0 with errno on failure; *zombie
+ * set when the process is a zombie. */
+uint64_t cove_proc_start_time(pid_t pid, bool *zombie);
+
+/* RFC 3339 with nanoseconds, UTC: "2026-11-25T09:00:00.123456789Z". */
+void cove_time_rfc3339(char buf[64]);
+
+#endif
