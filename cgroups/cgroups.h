@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "runtime/config.h"
+#include "runtime/config/config.h"
 #include "lib/err.h"
 
 enum cove_cgroup_mode { COVE_CG_UNIFIED, COVE_CG_HYBRID, COVE_CG_LEGACY };

@@ -8,7 +8,7 @@
 
 #include <sys/types.h>
 
-#include "runtime/config.h"
+#include "runtime/config/config.h"
 #include "lib/err.h"
 
 /* Plan step: every host interface exists in the caller's namespace and no

@@ -10,7 +10,7 @@
 #define COVE_ROOTFS_H
 
 #include <stdbool.h>
-#include "runtime/config.h"
+#include "runtime/config/config.h"
 #include "lib/err.h"
 
 struct cove_cgroup_host;  /* cgroups/cgroups.h */

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "namespaces/rootfs.h"
-#include "runtime/config.h"
+#include "runtime/config/config.h"
 #include "lib/err.h"
 
 struct rootfs_ctx {

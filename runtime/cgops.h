@@ -11,7 +11,7 @@
 #include <sys/types.h>
 
 #include "cgroups/cgroups.h"
-#include "runtime/config.h"
+#include "runtime/config/config.h"
 #include "lib/err.h"
 #include "runtime/state.h"
 

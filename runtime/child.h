@@ -27,7 +27,7 @@
 #ifndef COVE_CHILD_H
 #define COVE_CHILD_H
 
-#include "runtime/config.h"
+#include "runtime/config/config.h"
 #include "lib/err.h"
 #include "runtime/seccomp.h"
 

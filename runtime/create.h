@@ -8,7 +8,7 @@
 
 #include "cgroups/cgroups.h"
 #include "image/image.h"
-#include "runtime/config.h"
+#include "runtime/config/config.h"
 #include "runtime/container.h"
 #include "runtime/intelrdt.h"
 #include "runtime/seccomp.h"

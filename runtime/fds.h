@@ -4,7 +4,7 @@
 #ifndef COVE_FDS_H
 #define COVE_FDS_H
 
-#include "runtime/config.h"
+#include "runtime/config/config.h"
 #include "lib/err.h"
 
 /* Number of socket-activation fds handed to cove: LISTEN_FDS=n when

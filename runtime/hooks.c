@@ -30,18 +30,6 @@ static void warn(const char *msg) {
         warn_fn(msg);
 }
 
-const char *cove_hook_kind_name(enum cove_hook_kind kind) {
-    static const char *const names[COVE_HOOK__MAX] = {
-        [COVE_HOOK_PRESTART] = "prestart",
-        [COVE_HOOK_CREATE_RUNTIME] = "createRuntime",
-        [COVE_HOOK_CREATE_CONTAINER] = "createContainer",
-        [COVE_HOOK_START_CONTAINER] = "startContainer",
-        [COVE_HOOK_POSTSTART] = "poststart",
-        [COVE_HOOK_POSTSTOP] = "poststop",
-    };
-    return (unsigned)kind < COVE_HOOK__MAX ? names[kind] : "unknown";
-}
-
 /* The state goes in a memfd rather than a pipe: a hook that never reads
  * stdin cannot block us, and one that exits early cannot SIGPIPE us. */
 static int state_memfd(const char *json, struct cove_err *err) {

@@ -14,12 +14,11 @@
 
 #include <stdbool.h>
 
-#include "runtime/config.h"
+#include "runtime/config/config.h"
 #include "lib/err.h"
 #include "runtime/state.h"
 
 /* "prestart", "createRuntime", ... as in config.json. */
-const char *cove_hook_kind_name(enum cove_hook_kind kind);
 
 /* Run one hook. err: "hooks.createRuntime[0] (/usr/bin/foo): exited with
  * status 1" / "...: killed by signal 9" / "...: timed out after 2s". */

@@ -36,7 +36,7 @@
 #include <stdint.h>
 
 #include "cgroups/cgroups.h"
-#include "runtime/config.h"
+#include "runtime/config/config.h"
 #include "lib/err.h"
 #include "runtime/seccomp.h"
 

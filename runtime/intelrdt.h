@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "runtime/config.h"
+#include "runtime/config/config.h"
 #include "lib/err.h"
 
 #define COVE_RESCTRL_ROOT "/sys/fs/resctrl"

@@ -7,7 +7,7 @@
 
 #include <stdbool.h>
 
-#include "runtime/config.h"
+#include "runtime/config/config.h"
 #include "lib/err.h"
 
 bool cove_lsm_apparmor_enabled(void);

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "runtime/config.h"
+#include "runtime/config/config.h"
 #include "lib/err.h"
 
 int cove_process_set_rlimits(const struct cove_process *p, struct cove_err *err);

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "runtime/config.h"
+#include "runtime/config/config.h"
 #include "lib/err.h"
 
 /* Parse a cpuset(7)-style list ("0-3,5,7-8") into a bitmap of nbits bits

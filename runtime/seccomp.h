@@ -6,7 +6,7 @@
 
 #include <linux/filter.h>
 #include <stdbool.h>
-#include "runtime/config.h"
+#include "runtime/config/config.h"
 #include "lib/err.h"
 
 struct cove_seccomp_prog {
@@ -32,9 +32,5 @@ int cove_seccomp_build_cached(const struct cove_seccomp *s, const char *cache_di
                               struct cove_err *err);
 
 /* Validate names used by config.c: action, operator, arch and flag names. */
-int cove_seccomp_action_from_name(const char *name);   /* enum cove_seccomp_action or -1 */
-int cove_seccomp_op_from_name(const char *name);       /* enum cove_seccomp_op or -1 */
-bool cove_seccomp_arch_known(const char *name);
-bool cove_seccomp_flag_known(const char *name);
 
 #endif

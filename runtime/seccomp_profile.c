@@ -31,7 +31,7 @@
 #include <sys/utsname.h>
 
 #include "lib/cleanup.h"
-#include "runtime/config_json.h"
+#include "runtime/config/config_json.h"
 #include "runtime/seccomp.h"
 #include "runtime/state.h"
 

@@ -14,7 +14,7 @@
 #define COVE_SECCOMP_PROFILE_H
 
 #include <stddef.h>
-#include "runtime/config.h"
+#include "runtime/config/config.h"
 #include "lib/err.h"
 
 struct cove_seccomp_profile_target {

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "runtime/config.h"
+#include "runtime/config/config.h"
 #include "lib/err.h"
 #include "lib/fileio.h"
 #include "lib/proc.h"

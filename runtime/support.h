@@ -5,7 +5,7 @@
 #ifndef COVE_SUPPORT_H
 #define COVE_SUPPORT_H
 
-#include "runtime/config.h"
+#include "runtime/config/config.h"
 #include "runtime/container.h"
 #include "lib/err.h"
 

@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "runtime/config.h"
+#include "runtime/config/config.h"
 #include "lib/err.h"
 
 /* runc's rules: a detached terminal process needs a console socket, and a

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "runtime/config.h"
+#include "runtime/config/config.h"
 #include "lib/err.h"
 
 struct cove_cgroup;

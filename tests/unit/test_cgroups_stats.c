@@ -1,5 +1,5 @@
 /* Unit tests for cgroups/stats.c (stats, frozen, OOM counter) and for
- * runtime/config_update.c (a bare linux.resources document), on a fake
+ * runtime/config/config_update.c (a bare linux.resources document), on a fake
  * cgroupfs tree in a temp dir: directories and the files the kernel would
  * show, with the contents a real kernel prints. No root needed. */
 #include <criterion/criterion.h>
@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "cgroups/cgroups.h"
-#include "runtime/config.h"
+#include "runtime/config/config.h"
 
 #define CGF_TMP_TEMPLATE "/tmp/cove-cgstats-XXXXXX"
 #include "cgroup_fixture.h"

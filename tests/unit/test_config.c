@@ -16,7 +16,7 @@
 #include <linux/capability.h>
 
 #include "lib/cleanup.h"
-#include "runtime/config.h"
+#include "runtime/config/config.h"
 #include "runtime/seccomp.h"
 
 #ifndef CLONE_NEWTIME

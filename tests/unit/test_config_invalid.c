@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "lib/cleanup.h"
-#include "runtime/config.h"
+#include "runtime/config/config.h"
 
 struct bad_case { const char *json; const char *prefix; };
 

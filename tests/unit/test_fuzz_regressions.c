@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "lib/cleanup.h"
-#include "runtime/config.h"
+#include "runtime/config/config.h"
 #include "runtime/state.h"
 
 #define REGRESSIONS COVE_FIXTURES "/../fuzz/regressions"

@@ -13,7 +13,7 @@
 #include "image/internal.h"
 #include "image/sandbox.h"
 #include "lib/cleanup.h"
-#include "runtime/config.h"
+#include "runtime/config/config.h"
 
 static const char image_cfg[] =
     "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{"

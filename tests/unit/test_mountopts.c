@@ -4,7 +4,7 @@
 #include <string.h>
 #include <sys/mount.h>
 
-#include "namespaces/mountopts.h"
+#include "runtime/config/mountopts.h"
 #include "lib/cleanup.h"
 
 #ifndef MS_NOSYMFOLLOW

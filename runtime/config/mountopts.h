@@ -1,11 +1,11 @@
-/* namespaces/mountopts.h — mount option strings ("rbind", "ro", "nosuid",
+/* runtime/config/mountopts.h — mount option strings ("rbind", "ro", "nosuid",
  * "rprivate", "mode=755", "idmap"...) to flags. Pure; called by the config
  * validator so a bad option is found before anything is created. */
 #ifndef COVE_MOUNTOPTS_H
 #define COVE_MOUNTOPTS_H
 
 #include <stddef.h>
-#include "runtime/config.h"
+#include "runtime/config/config.h"
 #include "lib/err.h"
 
 /* Fills *out (caller frees out->data). Unknown options that are not

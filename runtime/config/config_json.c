@@ -1,7 +1,7 @@
-/* runtime/config_json.c — the JSON layer of the config parser: input
+/* runtime/config/config_json.c — the JSON layer of the config parser: input
  * screening, an owned tree built from yajl's event API, typed getters.
  * See config_json.h for why this is not yajl_tree. */
-#include "runtime/config_json.h"
+#include "runtime/config/config_json.h"
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -1,10 +1,10 @@
-/* runtime/config.c — config.json to struct cove_config: the entry points,
+/* runtime/config/config.c — config.json to struct cove_config: the entry points,
  * the top-level fields (ociVersion, root, hostname, mounts, hooks,
  * annotations) and freeing. process, linux and linux.resources live in
  * config_process.c, config_linux.c and config_resources.c; the JSON layer
  * is config_json.c. Everything is parsed and validated here, once, so
  * nothing downstream touches JSON or finds a config error late. */
-#include "runtime/config.h"
+#include "runtime/config/config.h"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -14,10 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "namespaces/mountopts.h"
+#include "runtime/config/mountopts.h"
 #include "lib/cleanup.h"
-#include "runtime/config_json.h"
-#include "runtime/hooks.h"
+#include "runtime/config/config_json.h"
 
 /* Larger configs are refused on load; real ones are a few KiB. */
 #define CONFIG_MAX_SIZE (16u << 20)

@@ -1,4 +1,4 @@
-/* runtime/config_process.c — the "process" object: user, args, env,
+/* runtime/config/config_process.c — the "process" object: user, args, env,
  * capabilities, rlimits, scheduler, I/O priority, CPU affinity. Error
  * messages are relative to "process"; config.c prepends it. */
 #include <inttypes.h>
@@ -8,8 +8,8 @@
 #include <sys/capability.h>
 
 #include "lib/cleanup.h"
-#include "runtime/config.h"
-#include "runtime/config_json.h"
+#include "runtime/config/config.h"
+#include "runtime/config/config_json.h"
 
 static int parse_user(const struct cj_node *u, struct cove_user *user, struct cove_err *err) {
     bool has;

@@ -1,12 +1,12 @@
-/* runtime/config_resources.c — "linux.resources": device rules, memory,
+/* runtime/config/config_resources.c — "linux.resources": device rules, memory,
  * cpu, pids, blockIO, hugepages, network, rdma, unified. Messages are
  * relative to "resources"; config_linux.c prepends the rest. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/cleanup.h"
-#include "runtime/config.h"
-#include "runtime/config_json.h"
+#include "runtime/config/config.h"
+#include "runtime/config/config_json.h"
 
 /* Allocate an array for the JSON array obj[key] of objects; *arr_out is
  * NULL when absent. Elements that are not objects are refused here. */

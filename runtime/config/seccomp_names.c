@@ -1,10 +1,10 @@
-/* runtime/seccomp_names.c — the spec's seccomp action, operator,
+/* runtime/config/seccomp_names.c — the spec's seccomp action, operator,
  * architecture and flag names, so config validation can refuse a typo
  * before anything is created. runtime/seccomp.c maps them to libseccomp. */
 #include <string.h>
 
 #include "lib/cleanup.h"
-#include "runtime/seccomp.h"
+#include "runtime/config/config.h"
 
 struct scmp_name { const char *name; int value; };
 

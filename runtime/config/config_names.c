@@ -1,4 +1,4 @@
-/* runtime/config_names.c — name <-> value tables for the config: rlimits,
+/* runtime/config/config_names.c — name <-> value tables for the config: rlimits,
  * namespaces (public, shared with `cove features` / `cove spec`) and the
  * scheduler, I/O priority, memory policy and personality enums (private). */
 #include <sched.h>
@@ -10,8 +10,8 @@
 #include <linux/sched.h>
 
 #include "lib/cleanup.h"
-#include "runtime/config.h"
-#include "runtime/config_json.h"
+#include "runtime/config/config.h"
+#include "runtime/config/config_json.h"
 
 /* Newer than some installed headers: the values are kernel ABI. */
 #ifndef SCHED_DEADLINE
@@ -138,4 +138,17 @@ static const struct name_value personality_domains[] = {
 
 int64_t config_personality_domain_from_name(const char *name) {
     return lookup(personality_domains, ARRAY_SIZE(personality_domains), name, -1);
+}
+
+/* the config.json key of each hook kind */
+const char *cove_hook_kind_name(enum cove_hook_kind kind) {
+    static const char *const names[COVE_HOOK__MAX] = {
+        [COVE_HOOK_PRESTART] = "prestart",
+        [COVE_HOOK_CREATE_RUNTIME] = "createRuntime",
+        [COVE_HOOK_CREATE_CONTAINER] = "createContainer",
+        [COVE_HOOK_START_CONTAINER] = "startContainer",
+        [COVE_HOOK_POSTSTART] = "poststart",
+        [COVE_HOOK_POSTSTOP] = "poststop",
+    };
+    return (unsigned)kind < COVE_HOOK__MAX ? names[kind] : "unknown";
 }

@@ -1,4 +1,4 @@
-/* runtime/config_json.h — PRIVATE to runtime/config*.c: a small owned JSON
+/* runtime/config/config_json.h — PRIVATE to runtime/config*.c: a small owned JSON
  * tree built from yajl's event parser, plus typed getters whose error
  * messages name the field ("limit: must be an integer") so callers only
  * prepend the outer path while unwinding (cove_err_path).
@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/config.h"
+#include "runtime/config/config.h"
 #include "lib/err.h"
 
 /* Deeper documents are refused before any tree is built. */

@@ -1,12 +1,12 @@
-/* runtime/config_update.c — a bare linux.resources document, for `update
+/* runtime/config/config_update.c — a bare linux.resources document, for `update
  * --resources FILE|-`. Same parser and rules as the bundle's
  * linux.resources (config_resources.c), so a value refused at create is
  * refused at update with the same words. */
 #include <string.h>
 
 #include "lib/cleanup.h"
-#include "runtime/config.h"
-#include "runtime/config_json.h"
+#include "runtime/config/config.h"
+#include "runtime/config/config_json.h"
 
 int cove_config_parse_resources(const char *json, size_t len, struct cove_resources *out, struct cove_err *err) {
     memset(out, 0, sizeof(*out));

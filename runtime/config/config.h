@@ -1,4 +1,4 @@
-/* runtime/config.h — the typed plan of an OCI bundle's config.json
+/* runtime/config/config.h — the typed plan of an OCI bundle's config.json
  * (runtime-spec v1.3, Linux). config.c is the only code that reads JSON for
  * the bundle; everything downstream works on these structs.
  *
@@ -77,7 +77,7 @@ struct cove_process {
 /* ---------------------------------------------------------------- mounts */
 struct cove_idmap { uint32_t container_id, host_id, size; };
 
-/* Mount options parsed by namespaces/mountopts.c at config time. */
+/* Mount options parsed by runtime/config/mountopts.c at config time. */
 struct cove_mount_opts {
     unsigned long flags;        /* MS_* to set (MS_BIND, MS_RDONLY, MS_NOSUID...) */
     unsigned long clear;        /* MS_* explicitly cleared (rw, suid, dev, exec...) */
@@ -292,7 +292,7 @@ static inline void cove_config_freep(struct cove_config **c) { if (*c) cove_conf
 /* Parse a bare linux.resources object (what `update --resources` reads, as
  * podman and containerd send it) with the same rules as the bundle's;
  * errors name "resources.<field>". cove_config_free_resources releases what
- * *out owns (also after a failure). (runtime/config_update.c) */
+ * *out owns (also after a failure). (runtime/config/config_update.c) */
 int cove_config_parse_resources(const char *json, size_t len, struct cove_resources *out, struct cove_err *err);
 void cove_config_free_resources(struct cove_resources *r);
 
@@ -305,6 +305,13 @@ int cove_rlimit_from_name(const char *name);              /* -1 if unknown */
 const char *cove_rlimit_name(int resource);
 int cove_namespace_from_name(const char *name);           /* CLONE_NEW*, 0 if unknown */
 const char *cove_namespace_name(int clone_flag);
+/* "prestart", "createRuntime", ... (the config.json key) */
+const char *cove_hook_kind_name(enum cove_hook_kind kind);
+/* The spec's seccomp names (config/seccomp_names.c), for validation */
+int cove_seccomp_action_from_name(const char *name);   /* enum cove_seccomp_action or -1 */
+int cove_seccomp_op_from_name(const char *name);       /* enum cove_seccomp_op or -1 */
+bool cove_seccomp_arch_known(const char *name);
+bool cove_seccomp_flag_known(const char *name);
 /* The namespace that isolates a sysctl (CLONE_NEWNET for net.*, ...), 0:
  * none. */
 int cove_sysctl_namespace(const char *key);

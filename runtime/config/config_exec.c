@@ -1,11 +1,11 @@
-/* runtime/config_exec.c — a standalone "process" object (runc exec's
+/* runtime/config/config_exec.c — a standalone "process" object (runc exec's
  * --process FILE), parsed by the same code as config.json's process. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/cleanup.h"
-#include "runtime/config.h"
-#include "runtime/config_json.h"
+#include "runtime/config/config.h"
+#include "runtime/config/config_json.h"
 
 int cove_config_parse_process(const char *json, size_t len, struct cove_process *out, struct cove_err *err) {
     _cleanup_(cj_freep) struct cj_node *doc = NULL;

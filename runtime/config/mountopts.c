@@ -1,7 +1,7 @@
-/* namespaces/mountopts.c — mount option strings to MS_* flags,
+/* runtime/config/mountopts.c — mount option strings to MS_* flags,
  * propagation, mount_setattr(2) attributes and fs data. Pure: run at config
  * time so a bad option is reported before anything is mounted. */
-#include "namespaces/mountopts.h"
+#include "runtime/config/mountopts.h"
 
 #include <stdlib.h>
 #include <string.h>

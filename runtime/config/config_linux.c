@@ -1,4 +1,4 @@
-/* runtime/config_linux.c — the "linux" object (everything but resources,
+/* runtime/config/config_linux.c — the "linux" object (everything but resources,
  * see config_resources.c) and the checks that need the namespace list.
  * Messages are relative to "linux"; config.c prepends it. */
 #include <inttypes.h>
@@ -6,11 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "namespaces/mountopts.h"
+#include "runtime/config/mountopts.h"
 #include "lib/cleanup.h"
-#include "runtime/config.h"
-#include "runtime/config_json.h"
-#include "runtime/seccomp.h"
+#include "runtime/config/config.h"
+#include "runtime/config/config_json.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
