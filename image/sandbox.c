@@ -20,7 +20,7 @@
 #include "runtime/cgops.h"
 #include "lib/cleanup.h"
 #include "runtime/container.h"
-#include "runtime/seccomp_profile.h"
+#include "runtime/seccomp/seccomp_profile.h"
 #include "runtime/state.h"
 #include "lib/syscalls.h"
 

@@ -29,7 +29,7 @@
 
 #include "runtime/config/config.h"
 #include "lib/err.h"
-#include "runtime/seccomp.h"
+#include "runtime/seccomp/seccomp.h"
 
 struct cove_child {
     const struct cove_config *config;       /* the process is config->process */

@@ -26,7 +26,7 @@
 #include "runtime/init.h"
 #include "runtime/linux_extras.h"
 #include "runtime/process.h"
-#include "runtime/seccomp.h"
+#include "runtime/seccomp/seccomp.h"
 #include "runtime/support.h"
 #include "lib/syscalls.h"
 #include "runtime/userns.h"

@@ -11,7 +11,7 @@
 #include "runtime/config/config.h"
 #include "runtime/container.h"
 #include "runtime/intelrdt.h"
-#include "runtime/seccomp.h"
+#include "runtime/seccomp/seccomp.h"
 #include "runtime/state.h"
 
 struct create_ctx {

@@ -45,7 +45,7 @@
 #include "runtime/ops.h"
 #include "runtime/process.h"
 #include "runtime/process_sched.h"
-#include "runtime/seccomp.h"
+#include "runtime/seccomp/seccomp.h"
 #include "lib/syscalls.h"
 #include "runtime/terminal.h"
 

@@ -38,7 +38,7 @@
 #include "cgroups/cgroups.h"
 #include "runtime/config/config.h"
 #include "lib/err.h"
-#include "runtime/seccomp.h"
+#include "runtime/seccomp/seccomp.h"
 
 enum cove_msg_type {
     COVE_MSG_GO = 1,

@@ -17,7 +17,7 @@
 
 #include "lib/cleanup.h"
 #include "runtime/config/config.h"
-#include "runtime/seccomp.h"
+#include "runtime/seccomp/seccomp.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080

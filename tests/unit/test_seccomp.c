@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "lib/cleanup.h"
-#include "runtime/seccomp.h"
+#include "runtime/seccomp/seccomp.h"
 
 /* ------------------------------------------------------------ helpers */
 

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runtime/seccomp.h"
-#include "runtime/seccomp_profile.h"
+#include "runtime/seccomp/seccomp.h"
+#include "runtime/seccomp/seccomp_profile.h"
 
 /* the file containers-common installs (Debian 12:
  * golang-github-containers-common, installed by scripts/setup; the -dev

@@ -23,7 +23,7 @@
  *    ENOSYS for nr > the highest number the profile names on that arch.
  *    Explicit rules always win, since they are at or below that number.
  */
-#include "runtime/seccomp.h"
+#include "runtime/seccomp/seccomp.h"
 
 #include <ctype.h>
 #include <errno.h>

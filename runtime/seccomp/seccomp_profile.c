@@ -21,7 +21,7 @@
  * Everything the profile names (actions, operators, architectures, flags)
  * is validated as linux.seccomp is; unknown syscall names are left to
  * cove_seccomp_build, which skips them as runc does. */
-#include "runtime/seccomp_profile.h"
+#include "runtime/seccomp/seccomp_profile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,8 +32,8 @@
 
 #include "lib/cleanup.h"
 #include "runtime/config/config_json.h"
-#include "runtime/seccomp.h"
-#include "runtime/state.h"
+#include "runtime/seccomp/seccomp.h"
+#include "lib/fileio.h"
 
 #define PROFILE_MAX_SIZE (4u << 20)
 

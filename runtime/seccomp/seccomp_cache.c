@@ -19,7 +19,7 @@
  * Writes are atomic (temp file, fsync, rename, fsync dir) and best effort:
  * a read-only or full cache directory costs speed, never a container.
  */
-#include "runtime/seccomp.h"
+#include "runtime/seccomp/seccomp.h"
 
 #include <fcntl.h>
 #include <inttypes.h>
