@@ -12,7 +12,7 @@
 #include "image/internal.h"
 #include "lib/cleanup.h"
 #include "runtime/seccomp/seccomp_profile.h"
-#include "runtime/state.h"
+#include "lib/fileio.h"
 #include "lib/syscalls.h"
 #include "version.h"
 

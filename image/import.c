@@ -18,7 +18,8 @@
 
 #include "image/internal.h"
 #include "lib/cleanup.h"
-#include "runtime/state.h"
+#include "lib/fileio.h"
+#include "lib/proc.h"
 #include "lib/syscalls.h"
 
 #define MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
@@ -139,7 +140,7 @@ static void rollback(struct import *im) {
     _cleanup_close_ int lfd = openat(im->s->rootfd, "layers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     for (size_t i = 0; i < im->n_added; i++) {
         if (lfd >= 0)
-            img_rm_tree_at(lfd, im->added[i] + 7);
+            cove_rm_tree_at(lfd, im->added[i] + 7);
     }
 }
 

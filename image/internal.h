@@ -25,7 +25,6 @@ void img_gen_str(yajl_gen g, const char *s);
 
 /* Store internals. */
 int img_blob_put(struct cove_image_store *s, const char *digest, const void *data, size_t len, struct cove_err *err);
-int img_rm_tree_at(int dirfd, const char *name);
 /* A fresh private dir under <root>/tmp; *fd is its O_DIRECTORY fd. */
 int img_tmpdir(struct cove_image_store *s, const char *prefix, char **path, int *fd, struct cove_err *err);
 /* Remove a path made by img_tmpdir (best effort). */

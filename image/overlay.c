@@ -27,7 +27,7 @@
 
 #include "image/internal.h"
 #include "lib/cleanup.h"
-#include "runtime/state.h"
+#include "lib/fileio.h"
 #include "lib/syscalls.h"
 
 #ifndef FSCONFIG_SET_STRING

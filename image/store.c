@@ -11,7 +11,7 @@
 
 #include "image/internal.h"
 #include "lib/cleanup.h"
-#include "runtime/state.h"
+#include "lib/fileio.h"
 
 /* ---------------------------------------------------------------- json */
 
@@ -65,33 +65,6 @@ void img_gen_str(yajl_gen g, const char *s) {
 }
 
 /* ---------------------------------------------------------------- helpers */
-
-int img_rm_tree_at(int dirfd, const char *name) {
-    int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOTDIR ? unlinkat(dirfd, name, 0) : (errno == ENOENT ? 0 : -1);
-    DIR *d = fdopendir(fd);
-    if (!d) {
-        close(fd);
-        return -1;
-    }
-    struct dirent *de;
-    int r = 0;
-    while ((de = readdir(d))) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        if (de->d_type == DT_DIR) {
-            if (img_rm_tree_at(fd, de->d_name) < 0)
-                r = -1;
-        } else if (unlinkat(fd, de->d_name, 0) < 0) {
-            r = -1;
-        }
-    }
-    closedir(d);
-    if (r == 0)
-        r = unlinkat(dirfd, name, AT_REMOVEDIR);
-    return r;
-}
 
 int cove_image_validate_name(const char *name, struct cove_err *err) {
     size_t n = name ? strlen(name) : 0;
@@ -188,7 +161,7 @@ void img_tmpdir_remove(struct cove_image_store *s, const char *path) {
     const char *slash = strrchr(path, '/');
     _cleanup_close_ int tmpfd = openat(s->rootfd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (slash && tmpfd >= 0)
-        img_rm_tree_at(tmpfd, slash + 1);
+        cove_rm_tree_at(tmpfd, slash + 1);
 }
 
 /* ---------------------------------------------------------------- blobs, layers */
@@ -447,8 +420,9 @@ static int sweep(struct cove_image_store *s, const char *sub, struct cove_image 
         /* mode 2: tmp/ — everything is stale under the exclusive lock */
         if (mode != 2 && referenced(imgs, n, de->d_name, mode == 1))
             continue;
-        if (img_rm_tree_at(dirfd(d), de->d_name) < 0)
-            return cove_err_sys(err, errno, "remove %s/%s/%s", s->root, sub, de->d_name);
+        int q = cove_rm_tree_at(dirfd(d), de->d_name);
+        if (q < 0)
+            return cove_err_sys(err, -q, "remove %s/%s/%s", s->root, sub, de->d_name);
         if (mode == 1 && removed)
             (*removed)++;
     }

@@ -27,6 +27,7 @@
 
 #include "image/internal.h"
 #include "lib/cleanup.h"
+#include "lib/fileio.h"
 #include "lib/syscalls.h"
 
 #define IO_BUF (1 << 17)
@@ -221,8 +222,9 @@ static int make_room(int pfd, const char *base, bool new_is_dir, const char *nam
         if (new_is_dir)
             return 1;
         /* the one cached dir is this entry's parent, never the removed child */
-        if (img_rm_tree_at(pfd, base) < 0)
-            return cove_err_sys(err, errno, "layer entry \"%s\": replace directory", name);
+        int q = cove_rm_tree_at(pfd, base);
+        if (q < 0)
+            return cove_err_sys(err, -q, "layer entry \"%s\": replace directory", name);
         return 0;
     }
     if (unlinkat(pfd, base, 0) < 0)

@@ -1,4 +1,5 @@
 /* lib/fileio.c — see fileio.h. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -111,4 +112,42 @@ int cove_mkdir_p(const char *path, mode_t mode) {
     if (mkdir(p, mode) < 0 && errno != EEXIST)
         return -errno;
     return 0;
+}
+
+int cove_rm_contents_at(int dirfd) {
+    int dup_fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+    if (dup_fd < 0)
+        return -errno;
+    _cleanup_closedir_ DIR *d = fdopendir(dup_fd);
+    if (!d) {
+        int e = errno;
+        close(dup_fd);
+        return -e;
+    }
+    struct dirent *de;
+    int r = 0;
+    while ((de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        int q = cove_rm_tree_at(dirfd, de->d_name);
+        if (q < 0)
+            r = q;
+    }
+    return r;
+}
+
+int cove_rm_tree_at(int dirfd, const char *name) {
+    if (unlinkat(dirfd, name, 0) == 0)
+        return 0;
+    if (errno == ENOENT)
+        return 0;
+    if (errno != EISDIR && errno != EPERM)   /* EPERM: Linux's answer for a directory */
+        return -errno;
+    _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : -errno;
+    int r = cove_rm_contents_at(fd);
+    if (r < 0)
+        return r;
+    return unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT ? -errno : 0;
 }

@@ -1,5 +1,5 @@
 /* lib/fileio.h — small whole-file helpers: atomic write, bounded read,
- * mkdir -p. Used by the state store, the config loader, the pid file, the
+ * mkdir -p, rm -r. Used by the state store, the config loader, the pid file, the
  * image store. */
 #ifndef COVE_FILEIO_H
 #define COVE_FILEIO_H
@@ -20,5 +20,11 @@ int cove_read_fd(int fd, const char *path, size_t max, char **data, size_t *len,
  * they are. Returns 0 or -errno and fills no cove_err, so each caller says
  * which root it was creating (the state root, the image root). */
 int cove_mkdir_p(const char *path, mode_t mode);
+/* rm -r without following symlinks: everything inside the directory
+ * dirfd (the directory itself stays), or dirfd/name whatever it is (a
+ * missing name is no error). Go on past a failing entry; return 0 or the
+ * last -errno. */
+int cove_rm_contents_at(int dirfd);
+int cove_rm_tree_at(int dirfd, const char *name);
 
 #endif

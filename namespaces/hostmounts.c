@@ -1,6 +1,7 @@
 /* namespaces/hostmounts.c — see hostmounts.h. */
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,7 @@
 
 #include "namespaces/hostmounts.h"
 #include "lib/cleanup.h"
-#include "runtime/state.h"
+#include "lib/fileio.h"
 #include "lib/syscalls.h"
 
 #define HOSTMOUNTS_FILE "hostmounts"

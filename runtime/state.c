@@ -125,32 +125,11 @@ int cove_store_open(const char *root, const char *id, struct cove_store *st, str
     return r;
 }
 
-static int rm_rf_at(int dirfd) {
-    _cleanup_closedir_ DIR *d = fdopendir(dup(dirfd));
-    if (!d)
-        return -errno;
-    struct dirent *de;
-    int r = 0;
-    while ((de = readdir(d))) {
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-            continue;
-        if (unlinkat(dirfd, de->d_name, 0) == 0)
-            continue;
-        if (errno != EISDIR) {
-            r = -errno;
-            continue;
-        }
-        _cleanup_close_ int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (sub < 0 || rm_rf_at(sub) < 0 || unlinkat(dirfd, de->d_name, AT_REMOVEDIR) < 0)
-            r = -errno;
-    }
-    return r;
-}
-
 int cove_store_remove(struct cove_store *st, struct cove_err *err) {
     int r = 0;
-    if (st->dirfd >= 0 && rm_rf_at(st->dirfd) < 0)
-        r = cove_err_sys(err, errno, "remove %s", st->dir);
+    int q = st->dirfd >= 0 ? cove_rm_contents_at(st->dirfd) : 0;
+    if (q < 0)
+        r = cove_err_sys(err, -q, "remove %s", st->dir);
     if (r == 0 && st->dir && rmdir(st->dir) < 0 && errno != ENOENT)
         r = cove_err_sys(err, errno, "remove %s", st->dir);
     cove_store_close(st);

@@ -7,7 +7,7 @@
 
 #include "cli.h"
 #include "image/image.h"
-#include "image/sandbox.h"
+#include "runtime/sandbox/sandbox.h"
 
 static const char image_help[] =
     "Usage: cove [--image-root DIR] image COMMAND\n\n"

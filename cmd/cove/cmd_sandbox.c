@@ -1,5 +1,5 @@
 /* cmd/cove/cmd_sandbox.c — `cove sandbox`: run a CI job in a throw-away,
- * hardened container (image/sandbox.h has the plan and its defaults). */
+ * hardened container (runtime/sandbox/sandbox.h has the plan and its defaults). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "image/sandbox.h"
+#include "runtime/sandbox/sandbox.h"
 
 static const char sandbox_help[] =
     "Usage: cove [--root DIR] [--image-root DIR] sandbox (--image REF | --rootfs DIR) [options] -- CMD [ARGS...]\n\n"

@@ -9,9 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/fileio.h"
 #include "image/image.h"
 #include "image/internal.h"
-#include "image/sandbox.h"
+#include "runtime/sandbox/sandbox.h"
 #include "lib/cleanup.h"
 #include "runtime/config/config.h"
 
@@ -43,7 +44,7 @@ static void setup(void) {
     mkfile("etc/group", "root:x:0:\nstaff:x:50:\n");
 }
 
-static void teardown(void) { img_rm_tree_at(AT_FDCWD, tmp); }
+static void teardown(void) { cove_rm_tree_at(AT_FDCWD, tmp); }
 
 TestSuite(image_bundle, .init = setup, .fini = teardown);
 

@@ -16,6 +16,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "lib/fileio.h"
 #include "image/image.h"
 #include "image/internal.h"
 
@@ -32,7 +33,7 @@ static void setup(void) {
 }
 
 static void teardown(void) {
-    img_rm_tree_at(AT_FDCWD, tmp);
+    cove_rm_tree_at(AT_FDCWD, tmp);
 }
 
 TestSuite(image_unpack, .init = setup, .fini = teardown);

@@ -1,4 +1,4 @@
-/* image/sandbox.c — see sandbox.h. */
+/* runtime/sandbox/sandbox.c — see sandbox.h. */
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -15,10 +15,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "image/internal.h"
-#include "image/sandbox.h"
-#include "runtime/cgops.h"
+#include "image/image.h"
+#include "runtime/sandbox/sandbox.h"
 #include "lib/cleanup.h"
+#include "lib/fileio.h"
+#include "runtime/cgops.h"
 #include "runtime/container.h"
 #include "runtime/seccomp/seccomp_profile.h"
 #include "runtime/state.h"
@@ -378,7 +379,7 @@ static void sandbox_cleanup(struct sandbox *sb) {
     if (sb->bundle_made) {
         _cleanup_close_ int rootfd = open(sb->o->state_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (rootfd >= 0)
-            img_rm_tree_at(rootfd, strrchr(sb->bundle, '/') + 1);
+            cove_rm_tree_at(rootfd, strrchr(sb->bundle, '/') + 1);
     }
     remove_default_parent(sb->o);
     free(sb->bundle);

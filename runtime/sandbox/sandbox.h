@@ -1,4 +1,4 @@
-/* image/sandbox.h — `cove sandbox`: one command that runs an untrusted CI
+/* runtime/sandbox/sandbox.h — `cove sandbox`: one command that runs an untrusted CI
  * job in a throw-away, hardened container and returns its exit code.
  *
  * The plan (hardened defaults, docs/image.md):
@@ -12,7 +12,7 @@
  *     namespace: cove does not implement one yet;
  *   - seccomp: a containers.conf-style profile (containers-common's
  *     /usr/share/containers/seccomp.json by default, chosen by cmd/),
- *     resolved for the three capabilities (runtime/seccomp_profile.h);
+ *     resolved for the three capabilities (runtime/seccomp/seccomp_profile.h);
  *   - cgroup <cgroup_parent>/<id>, default parent the absolute
  *     "/cove-sandbox": never below the caller's own cgroup.
  * Supervision: the container runs in a forked child through
@@ -20,8 +20,8 @@
  * the timeout on the whole container (SIGTERM to all, grace, SIGKILL to
  * all; exit 124) and turns SIGINT/SIGTERM/SIGHUP into the same kill, then
  * deletes the container and the temporary bundle in every case. */
-#ifndef COVE_IMAGE_SANDBOX_H
-#define COVE_IMAGE_SANDBOX_H
+#ifndef COVE_RUNTIME_SANDBOX_SANDBOX_H
+#define COVE_RUNTIME_SANDBOX_SANDBOX_H
 
 #include <stdbool.h>
 #include <stdint.h>
