@@ -604,3 +604,21 @@ int cove_cgroup_destroy(struct cove_cgroup *cg, struct cove_err *err) {
     }
     return ret;
 }
+
+static int chown_at(int dirfd, const char *name, uid_t u, gid_t g, struct cove_err *err) {
+    if (fchownat(dirfd, name, u, g, name[0] ? 0 : AT_EMPTY_PATH) < 0 && errno != ENOENT)
+        return cove_err_sys(err, errno, "chown cgroup %s to %u:%u", name[0] ? name : ".", (unsigned)u, (unsigned)g);
+    return 0;
+}
+
+int cove_cgroup_delegate(const struct cove_cgroup *cg, uid_t uid, gid_t gid, struct cove_err *err) {
+    if (cg->mode != COVE_CG_UNIFIED || cg->v2_fd < 0)
+        return 0;
+    static const char *const files[] = {"", "cgroup.procs", "cgroup.subtree_control", "cgroup.threads"};
+    for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+        int r = chown_at(cg->v2_fd, files[i], uid, gid, err);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}

@@ -17,6 +17,9 @@
 #include "runtime/config/config.h"
 #include "lib/err.h"
 
+/* Where the host's cgroup filesystems are mounted. */
+#define COVE_CGROUP_ROOT "/sys/fs/cgroup"
+
 enum cove_cgroup_mode { COVE_CG_UNIFIED, COVE_CG_HYBRID, COVE_CG_LEGACY };
 
 struct cove_cgroup_host {
@@ -113,6 +116,10 @@ int cove_cgroup_set_devices(const struct cove_cgroup *cg, const struct cove_devi
 /* Write pid to cgroup.procs of every hierarchy (not the cgroup2 one when
  * cg->v2_born_inside). */
 int cove_cgroup_add_pid(const struct cove_cgroup *cg, pid_t pid, struct cove_err *err);
+/* cgroup v2 delegation: give uid:gid the leaf and its cgroup.procs,
+ * cgroup.subtree_control and cgroup.threads, so a manager running as that
+ * user may create sub-cgroups. Only on a unified host (no-op otherwise). */
+int cove_cgroup_delegate(const struct cove_cgroup *cg, uid_t uid, gid_t gid, struct cove_err *err);
 /* v1 freezer.state (polled until it reads back) when there is a freezer
  * hierarchy, else cgroup.freeze (waits for "frozen 1" in cgroup.events). */
 int cove_cgroup_freeze(const struct cove_cgroup *cg, bool frozen, struct cove_err *err);

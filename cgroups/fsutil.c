@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "lib/cleanup.h"
+#include "lib/fileio.h"
 
 int cgfs_write(const char *dir, const char *file, const char *value, struct cove_err *err) {
     _cleanup_free_ char *path = NULL;
@@ -48,34 +49,9 @@ int cgfs_read(const char *dir, const char *file, char **out, struct cove_err *er
     _cleanup_free_ char *path = NULL;
     if (asprintf(&path, "%s/%s", dir, file) < 0)
         return cove_err_set(err, ENOMEM, "%s/%s: out of memory", dir, file);
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return cove_err_sys(err, errno, "%s: open", path);
-    size_t cap = 4096, len = 0;
-    _cleanup_free_ char *buf = malloc(cap);
-    if (!buf)
-        return cove_err_set(err, ENOMEM, "%s: out of memory", path);
-    for (;;) {
-        if (cap - len < 2) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb)
-                return cove_err_set(err, ENOMEM, "%s: out of memory", path);
-            buf = nb;
-            cap *= 2;
-        }
-        ssize_t r = read(fd, buf + len, cap - len - 1);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            return cove_err_sys(err, errno, "%s: read", path);
-        }
-        if (r == 0)
-            break;
-        len += (size_t)r;
-    }
-    buf[len] = '\0';
-    *out = TAKE_PTR(buf);
-    return 0;
+    size_t len;
+    /* cgroup.procs of a big cgroup is the largest file read here */
+    return cove_read_file(AT_FDCWD, path, 64u << 20, out, &len, err);
 }
 
 bool cgfs_exists(const char *dir, const char *file) {

@@ -22,6 +22,17 @@ static inline void closep(int *fd) {
         errno = saved;
     }
 }
+/* Close *fd if open and mark it closed; errno is kept, so it is safe on an
+ * error path and twice in a row. */
+static inline void cove_close(int *fd) {
+    closep(fd);
+    *fd = -1;
+}
+/* both ends of a pipe or socketpair */
+static inline void closepairp(int (*p)[2]) {
+    cove_close(&(*p)[0]);
+    cove_close(&(*p)[1]);
+}
 static inline void fclosep(FILE **f) { if (*f) fclose(*f); }
 static inline void closedirp(DIR **d) { if (*d) closedir(*d); }
 /* NULL-terminated string vector */
@@ -47,6 +58,7 @@ static inline char **cove_strv_dup(char *const *v) {
 
 #define _cleanup_free_ _cleanup_(freep)
 #define _cleanup_close_ _cleanup_(closep)
+#define _cleanup_close_pair_ _cleanup_(closepairp)
 #define _cleanup_fclose_ _cleanup_(fclosep)
 #define _cleanup_closedir_ _cleanup_(closedirp)
 #define _cleanup_strv_ _cleanup_(strv_freep)

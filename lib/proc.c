@@ -1,13 +1,17 @@
 /* lib/proc.c — see proc.h. */
+#include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
 #include "lib/proc.h"
+#include "lib/syscalls.h"
 
 uint64_t cove_proc_start_time(pid_t pid, bool *zombie) {
     char path[64], buf[1024];
@@ -43,4 +47,25 @@ void cove_time_rfc3339(char buf[64]) {
     gmtime_r(&ts.tv_sec, &tm);
     size_t n = strftime(buf, 64, "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(buf + n, 64 - n, ".%09ldZ", ts.tv_nsec);
+}
+
+int cove_procfs_open(const char *rel, int flags, struct cove_err *err) {
+    _cleanup_close_ int proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (proc < 0)
+        return cove_err_sys(err, errno, "open /proc");
+    struct statfs sf;
+    /* refuse anything but a real procfs: a container could have mounted
+     * something else there to redirect our writes (CVE-2019-16884 class) */
+    if (fstatfs(proc, &sf) < 0)
+        return cove_err_sys(err, errno, "statfs /proc");
+    if (sf.f_type != PROC_SUPER_MAGIC)
+        return cove_err_set(err, EPERM, "/proc is not procfs");
+    struct open_how how = {
+        .flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW),
+        .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
+    };
+    int fd = cove_openat2(proc, rel, &how, sizeof(how));
+    if (fd < 0)
+        return cove_err_sys(err, errno, "open /proc/%s", rel);
+    return fd;
 }

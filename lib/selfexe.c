@@ -175,3 +175,17 @@ int cove_selfexe_sibling(const char *name, char *buf, size_t len, struct cove_er
         return cove_err_set(err, ENAMETOOLONG, "cannot find %s: path too long", name);
     return 0;
 }
+
+int cove_selfexe_helper(const char *name, const char *dev_env, char *buf, size_t len, struct cove_err *err) {
+#ifdef COVE_DEV_ENV
+    const char *env = getenv(dev_env); /* a test build's override; never in a release */
+    if (env && *env) {
+        if ((size_t)snprintf(buf, len, "%s", env) >= len)
+            return cove_err_set(err, ENAMETOOLONG, "%s: path too long", dev_env);
+        return 0;
+    }
+#else
+    (void)dev_env;
+#endif
+    return cove_selfexe_sibling(name, buf, len, err);
+}

@@ -47,5 +47,8 @@ int cove_selfexe_exec(const char *path, char **argv, struct cove_err *err);
 /* Path of a binary NAME installed next to this one (the original path, not
  * the clone's). */
 int cove_selfexe_sibling(const char *name, char *buf, size_t len, struct cove_err *err);
+/* The helper binary NAME (cove-shim, cove-image): its sibling, or in a
+ * development build (COVE_DEV_ENV) the path in the variable dev_env. */
+int cove_selfexe_helper(const char *name, const char *dev_env, char *buf, size_t len, struct cove_err *err);
 
 #endif

@@ -18,6 +18,7 @@
 
 #include "namespaces/path.h"
 #include "lib/cleanup.h"
+#include "lib/syscalls.h"
 
 static const struct cove_device dev_defaults[] = {
     { .path = "/dev/null",    .type = 'c', .major = 1, .minor = 3 },
@@ -152,5 +153,31 @@ int cove_dev_setup(struct rootfs_ctx *ctx, struct cove_err *err) {
         if (r < 0)
             return cove_err_prefix(err, "linux.devices[%zu].path", i);
     }
+    return 0;
+}
+
+/* The slave bind-mounted onto /dev/console, as the spec's console
+ * requirement says. The source is the slave fd itself (not /dev/pts/N by
+ * name, which a process sharing the mount namespace could replace); the
+ * target is opened O_NOFOLLOW and checked: a rootfs-provided symlink must
+ * not redirect the mount to the host. */
+int cove_dev_mount_console(int slave, struct cove_err *err) {
+    _cleanup_close_ int dev = open("/dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dev < 0)
+        return cove_err_sys(err, errno, "process.terminal: open /dev");
+    _cleanup_close_ int made = openat(dev, "console", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (made < 0 && errno != EEXIST)
+        return cove_err_sys(err, errno, "process.terminal: create /dev/console");
+    _cleanup_close_ int target = openat(dev, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    struct stat sb;
+    if (target < 0 || fstat(target, &sb) < 0)
+        return cove_err_sys(err, errno, "process.terminal: open /dev/console");
+    if (!S_ISREG(sb.st_mode) && !S_ISCHR(sb.st_mode))
+        return cove_err_set(err, EINVAL, "process.terminal: /dev/console is not a file or device");
+    _cleanup_close_ int tree = cove_open_tree(slave, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+    if (tree < 0)
+        return cove_err_sys(err, errno, "process.terminal: open_tree of the pty slave");
+    if (cove_move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return cove_err_sys(err, errno, "process.terminal: bind the pty slave on /dev/console");
     return 0;
 }

@@ -28,7 +28,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/syscalls.h"
-#include "runtime/userns.h"
+#include "namespaces/userns.h"
 
 #ifndef MOUNT_ATTR_IDMAP
 #define MOUNT_ATTR_IDMAP 0x00100000

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include "namespaces/net.h"
@@ -250,4 +251,37 @@ int cove_netdev_move_out(int nsfd, const char *name, const char *host_name, stru
     if ((r = addrs_add(hnl, hidx, addrs, a, sizeof(a))) < 0)
         return cove_err_sys(err, -r, "linux.netDevices[\"%s\"]: add address %s on the host", host_name, a);
     return 0;
+}
+
+/* <state dir>/netns: a bind mount of the container's network namespace,
+ * so that it outlives the init. Without it a container that exits before
+ * `delete` (always the case for `run`) would take virtual devices down
+ * with its namespace; with it, delete can always move them back. */
+#define NETNS_PIN "netns"
+
+int cove_netns_pin(pid_t pid, int dirfd, const char *dir, struct cove_err *err) {
+    char src[64], dst[4096];
+    snprintf(src, sizeof(src), "/proc/%d/ns/net", (int)pid);
+    snprintf(dst, sizeof(dst), "%s/" NETNS_PIN, dir);
+    int fd = openat(dirfd, NETNS_PIN, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return cove_err_sys(err, errno, "linux.netDevices: create %s", dst);
+    close(fd);
+    if (mount(src, dst, NULL, MS_BIND, NULL) < 0) {
+        int e = errno;
+        unlinkat(dirfd, NETNS_PIN, 0);
+        return cove_err_sys(err, e, "linux.netDevices: bind %s on %s", src, dst);
+    }
+    return 0;
+}
+
+void cove_netns_unpin(int dirfd, const char *dir) {
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/" NETNS_PIN, dir);
+    umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW);
+    unlinkat(dirfd, NETNS_PIN, 0);
+}
+
+int cove_netns_open_pin(int dirfd) {
+    return openat(dirfd, NETNS_PIN, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 }

@@ -22,4 +22,12 @@ int cove_netdev_move_in(const struct cove_net_device *d, pid_t pid, struct cove_
  * nsfs fd or a pidfd) back to the caller's namespace, renamed host_name. */
 int cove_netdev_move_out(int nsfd, const char *name, const char *host_name, struct cove_err *err);
 
+/* The pin: <dir>/netns (dirfd is dir), a bind mount of the network
+ * namespace of pid, so that it outlives the init and delete can always
+ * move the devices back. unpin unmounts and removes it (no error: it may
+ * be gone); open_pin returns an nsfs fd or -1. */
+int cove_netns_pin(pid_t pid, int dirfd, const char *dir, struct cove_err *err);
+void cove_netns_unpin(int dirfd, const char *dir);
+int cove_netns_open_pin(int dirfd);
+
 #endif

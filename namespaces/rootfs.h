@@ -59,4 +59,9 @@ int cove_idmap_userns_fd(const struct cove_idmap *uid, size_t nu, const struct c
 
 int cove_rootfs_setup(const struct cove_config *c, const struct cove_rootfs_opts *o, struct cove_err *err);
 
+/* After pivot_root, in the init: bind the pty slave (the fd itself, not
+ * /dev/pts/N by name) onto /dev/console, which is created when missing and
+ * refused when it is a symlink or anything but a file or device. */
+int cove_dev_mount_console(int slave, struct cove_err *err);
+
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "runtime/container.h"
 #include "runtime/cgops.h"
 #include "lib/cleanup.h"
 #include "runtime/lifecycle.h"
@@ -19,7 +20,7 @@
  * cgroupsPath; NULL resolves it against our own cgroups. */
 static int cg_open(const char *state_dir, const struct cove_state *s, struct cove_cgroup_host *host,
                    struct cove_cgroup *cg, struct cove_err *err) {
-    return cove_ops_open_cgroup(state_dir, s, host, cg, err);
+    return cove_ops_open_cgroup(state_dir, s, NULL, host, cg, err);
 }
 
 bool cove_cgops_paused(const char *state_dir, const struct cove_state *s) {

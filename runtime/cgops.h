@@ -1,8 +1,8 @@
-/* runtime/cgops.h — the container operations that act on its cgroup:
- * pause/resume, ps, update, stats and the event stream of `events`.
- * Each loads the container through the state store (cove_ops_open), asks
- * the lifecycle rules, and acts on the cgroup recorded in state.json.
- * Nothing here prints. (runtime/cgops.c) */
+/* runtime/cgops.h — the cgroup side of the container operations: the
+ * paused test behind the state's status, the thaw before a forced delete,
+ * and the event stream of `events`. The operations themselves (pause,
+ * resume, ps, update, stats, the timeout's deadline) are declared with the
+ * rest of the container API in runtime/container.h. (runtime/cgops.c) */
 #ifndef COVE_CGOPS_H
 #define COVE_CGOPS_H
 
@@ -14,31 +14,6 @@
 #include "runtime/config/config.h"
 #include "lib/err.h"
 #include "runtime/state.h"
-
-/* Freeze / thaw every process of the container. pause on a stopped
- * container: "container not running"; resume on one that is not paused:
- * "container not paused". */
-int cove_container_pause(const char *root, const char *id, struct cove_err *err);
-int cove_container_resume(const char *root, const char *id, struct cove_err *err);
-
-/* A --timeout deadline (run, the shim, sandbox): the container's cgroup is
- * frozen first, so no new step of the job starts; then, when its init
- * catches SIGTERM (SigCgt), every process gets SIGTERM and *grace is set
- * (the caller SIGKILLs them all after the grace period); when it does not
- * (a shell as PID 1 gets no signal it has no handler for, and would go on
- * with its next command), every process gets SIGKILL at once and *grace is
- * false. The cgroup is thawed at the end. */
-int cove_container_deadline(const char *root, const char *id, bool *grace, struct cove_err *err);
-
-/* The pids in the container's cgroup (host pid namespace); *pids malloc'd. */
-int cove_container_pids(const char *root, const char *id, pid_t **pids, size_t *n, struct cove_err *err);
-
-/* Write the set fields of res to the running container's cgroup (fields
- * not set are left as they are). Validated against the host mode first. */
-int cove_container_update(const char *root, const char *id, const struct cove_resources *res, struct cove_err *err);
-
-/* One snapshot of the container's cgroup counters. */
-int cove_container_stats(const char *root, const char *id, struct cove_cgroup_stats *st, struct cove_err *err);
 
 /* Is the container (with a live init) frozen? Used by cove_state_status to
  * report "paused"; any error reads as "not paused". */

@@ -16,11 +16,6 @@
 #include "runtime/process.h"
 #include "runtime/process_sched.h"
 
-_Noreturn void cove_child_fail(int sock, struct cove_err *e) {
-    cove_msg_send(sock, COVE_MSG_ERROR, e);
-    _exit(1);
-}
-
 /* CVE-2024-21626 class: resolved in the root with no magic links, so
  * neither a symlink the container planted nor /proc/self/fd/N leads out;
  * opened now (as root, before the filter), entered after the user switch
@@ -77,21 +72,21 @@ _Noreturn void cove_child_finish(const struct cove_child *c) {
         cove_process_drop_bounding(p, &err) < 0 ||
         cove_process_set_user_and_caps(p, hold, &err) < 0 ||
         child_enter_cwd(p, cwd, &err) < 0)
-        cove_child_fail(c->sock, &err);
+        cove_proto_child_fail(c->sock, &err);
     close(cwd);
     umask(p->user.has_umask ? p->user.umask : 022);
     /* setup is done: from here the process must outlive a cove that exits */
     if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0) {
         cove_err_sys(&err, errno, "prctl(PR_SET_PDEATHSIG)");
-        cove_child_fail(c->sock, &err);
+        cove_proto_child_fail(c->sock, &err);
     }
     if (child_no_new_privs(p, &err) < 0 ||
         (c->before_exec && c->before_exec(c->arg, &err) < 0) ||
         cove_process_set_final_affinity(p, &err) < 0 ||
         child_seccomp(c->seccomp, &err) < 0)
-        cove_child_fail(c->sock, &err);
+        cove_proto_child_fail(c->sock, &err);
     /* the filter is in place: nothing but execve from here */
     execve(exe, p->args, env);
     cove_process_exec_error(p, exe, errno, &err);
-    cove_child_fail(c->sock, &err);
+    cove_proto_child_fail(c->sock, &err);
 }

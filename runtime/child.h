@@ -29,6 +29,7 @@
 
 #include "runtime/config/config.h"
 #include "lib/err.h"
+#include "runtime/protocol.h"
 #include "runtime/seccomp/seccomp.h"
 
 struct cove_child {
@@ -43,8 +44,5 @@ struct cove_child {
 };
 
 _Noreturn void cove_child_finish(const struct cove_child *c);
-
-/* Report e on sock and exit(1): the parent shows the message. */
-_Noreturn void cove_child_fail(int sock, struct cove_err *e);
 
 #endif

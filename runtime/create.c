@@ -29,11 +29,11 @@
 #include "runtime/seccomp/seccomp.h"
 #include "runtime/support.h"
 #include "lib/syscalls.h"
-#include "runtime/userns.h"
+#include "namespaces/nsjoin.h"
+#include "namespaces/userns.h"
 #include "namespaces/hostmounts.h"
 #include "namespaces/rootfs.h"
 
-#define CGROUP_ROOT "/sys/fs/cgroup"
 
 /* The devices cove creates from linux.devices must also be usable: allow
  * them in the device controller after the configured rules, as runc does. */
@@ -64,17 +64,8 @@ static int plan_device_rules(struct cove_config *c, struct cove_err *err) {
  * it costs speed, never a container. NULL: no cache. */
 static char *seccomp_cache_dir(const char *root) {
     char *dir = NULL;
-    struct stat sb;
     if (!root || asprintf(&dir, "%s/.seccomp~cache", root) < 0)
         return NULL;
-    if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-        free(dir);
-        return NULL;
-    }
-    if (lstat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode) || sb.st_uid != geteuid() || (sb.st_mode & 022)) {
-        free(dir);
-        return NULL;
-    }
     return dir;
 }
 
@@ -117,7 +108,7 @@ static int ctx_plan(struct create_ctx *x, struct cove_err *err) {
                                &x->overlay, err)) < 0)
         return r;
 
-    if ((r = cove_cgroup_host_detect(CGROUP_ROOT, &x->cghost, err)) < 0)
+    if ((r = cove_cgroup_host_detect(COVE_CGROUP_ROOT, &x->cghost, err)) < 0)
         return r;
     x->have_cghost = true;
     if ((r = cove_cgroup_resolve_path(x->config->linux.cgroups_path, o->id, &x->cgpath, err)) < 0)
@@ -125,23 +116,13 @@ static int ctx_plan(struct create_ctx *x, struct cove_err *err) {
     if ((r = cove_cgroup_validate(&x->cghost, &x->config->linux.resources, err)) < 0)
         return r;
     if (x->config->linux.seccomp.set) {
-        _cleanup_free_ char *cache = seccomp_cache_dir(o->root);
-        if ((r = cove_seccomp_build_cached(&x->config->linux.seccomp, cache, &x->seccomp, err)) < 0)
+        /* only a lookup: a new entry is stored once the container exists */
+        x->seccomp_cache = seccomp_cache_dir(o->root);
+        if ((r = cove_seccomp_build_cached(&x->config->linux.seccomp, x->seccomp_cache, &x->seccomp,
+                                           &x->seccomp_miss, err)) < 0)
             return r;
         x->have_seccomp = true;
     }
-    return 0;
-}
-
-/* pid namespaces are entered by the parent: setns(CLONE_NEWPID) applies to
- * children only, so it must happen before clone3 */
-static int ctx_join_pidns(struct create_ctx *x, struct cove_err *err) {
-    const struct cove_namespace *ns = cove_config_find_ns(x->config, CLONE_NEWPID);
-    if (!ns || !ns->path)
-        return 0;
-    _cleanup_close_ int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || setns(fd, CLONE_NEWPID) < 0)
-        return cove_err_sys(err, errno, "linux.namespaces: join pid namespace %s", ns->path);
     return 0;
 }
 
@@ -163,32 +144,84 @@ static uint64_t clone_flags(const struct cove_config *c) {
     return f;
 }
 
+/* The exec fifo the init waits on; O_RDWR never blocks on a fifo (see
+ * runtime/protocol.h). */
+static int ctx_make_fifo(struct create_ctx *x, struct cove_err *err) {
+    if (mkfifoat(x->store.dirfd, "exec.fifo", 0600) < 0)
+        return cove_err_sys(err, errno, "mkfifo %s/exec.fifo", x->store.dir);
+    x->fifo = openat(x->store.dirfd, "exec.fifo", O_RDWR | O_CLOEXEC);
+    if (x->fifo < 0)
+        return cove_err_sys(err, errno, "open %s/exec.fifo", x->store.dir);
+    return 0;
+}
+
+/* What clone3 gives the init besides its namespaces: the pid and time
+ * namespaces this process switched for its children, and its own
+ * non-dumpable flag. Put back right after the clone, in the parent. */
+struct spawn_ns {
+    int pid_saved, time_saved;
+};
+
+static void spawn_ns_restore(struct spawn_ns *n) {
+    /* cannot fail in practice (single-threaded root going back to its
+     * own namespaces); should it, hooks would only see the container's */
+    cove_timens_restore(&n->time_saved, NULL);
+    cove_ns_restore(&n->pid_saved, CLONE_NEWPID, NULL);
+}
+
+static int spawn_ns_prepare(struct create_ctx *x, struct spawn_ns *n, struct cove_err *err) {
+    int r;
+    /* pid namespaces are entered by the parent: setns(CLONE_NEWPID)
+     * applies to children only, so it must happen before clone3 */
+    if ((r = cove_ns_save(CLONE_NEWPID, &n->pid_saved, err)) < 0 ||
+        (r = cove_ns_join_pid_for_children(x->config, err)) < 0)
+        return r;
+    /* CVE-2019-5736 class: until its execve the child is an image of this
+     * binary; non-dumpable, its /proc/<pid>/{exe,mem,fd} belong to root and
+     * cannot be ptrace-opened by anything already in the container. The
+     * flag is inherited by the child and reset by the workload's execve. */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+        return cove_err_sys(err, errno, "prctl(PR_SET_DUMPABLE)");
+    return cove_timens_prepare(x->config, &n->time_saved, err);
+}
+
+/* The init's side of the clone; never returns. */
+static _Noreturn void ctx_child(struct create_ctx *x, int parent_sock, int child_sock) {
+    /* the parent's fds stay with the parent: above all the state dir,
+     * whose flock a waiting init would otherwise hold until `start` */
+    close(parent_sock);
+    close(x->store.dirfd);
+    cove_close(&x->console_parent);
+    cove_close(&x->cg.v2_fd);
+    struct cove_init_args a = {
+        .config = x->config,
+        .id = x->opts->id,
+        .rootfs = x->rootfs,
+        .no_pivot = x->opts->no_pivot,
+        .no_new_keyring = x->opts->no_new_keyring,
+        .preserve_fds = x->opts->preserve_fds + x->listen_fds,
+        .console_fd = x->console_child,
+        .sock = child_sock,
+        .fifo_fd = x->fifo,
+        .seccomp = x->have_seccomp ? &x->seccomp : NULL,
+        .cgroup_host = &x->cghost,
+        .cgroup_path = x->cgpath,
+        .cgroup = &x->cg,
+        .bundle = x->bundle,
+        .created = x->created,
+        .idmap_fds = x->idmap_fds,
+        .root_mount_fd = x->overlay_fd,
+    };
+    cove_init_main(&a);
+}
+
 static int ctx_spawn(struct create_ctx *x, struct cove_err *err) {
-    int sp[2];
+    _cleanup_close_pair_ int sp[2] = {-1, -1};
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
         return cove_err_sys(err, errno, "socketpair");
-    x->sock = sp[0];
-    int child_sock = sp[1];
-
-    if (mkfifoat(x->store.dirfd, "exec.fifo", 0600) < 0) {
-        close(child_sock);
-        return cove_err_sys(err, errno, "mkfifo %s/exec.fifo", x->store.dir);
-    }
-    /* O_RDWR never blocks on a fifo; see init.h */
-    x->fifo = openat(x->store.dirfd, "exec.fifo", O_RDWR | O_CLOEXEC);
-    if (x->fifo < 0) {
-        close(child_sock);
-        return cove_err_sys(err, errno, "open %s/exec.fifo", x->store.dir);
-    }
-
-    int pid_saved;
-    int r = cove_userns_pidns_prepare(x->config, &pid_saved, err);
-    if (r == 0 && (r = ctx_join_pidns(x, err)) < 0)
-        cove_userns_pidns_restore(&pid_saved, NULL);
-    if (r < 0) {
-        close(child_sock);
+    int r = ctx_make_fifo(x, err);
+    if (r < 0)
         return r;
-    }
     struct clone_args ca = {
         .flags = clone_flags(x->config) | CLONE_PIDFD | CLONE_CLEAR_SIGHAND,
         .pidfd = (uint64_t)(uintptr_t)&x->pidfd,
@@ -198,67 +231,21 @@ static int ctx_spawn(struct create_ctx *x, struct cove_err *err) {
         ca.flags |= CLONE_INTO_CGROUP;
         ca.cgroup = (uint64_t)x->cg.v2_fd;
     }
-    /* CVE-2019-5736 class: until its execve the child is an image of this
-     * binary; non-dumpable, its /proc/<pid>/{exe,mem,fd} belong to root and
-     * cannot be ptrace-opened by anything already in the container. The
-     * flag is inherited by the child and reset by the workload's execve. */
-    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
-        int e = errno;
-        cove_userns_pidns_restore(&pid_saved, NULL);
-        close(child_sock);
-        return cove_err_sys(err, e, "prctl(PR_SET_DUMPABLE)");
-    }
-    int time_saved;
-    if ((r = cove_timens_prepare(x->config, &time_saved, err)) < 0) {
-        cove_userns_pidns_restore(&pid_saved, NULL);
-        close(child_sock);
+    struct spawn_ns ns = {-1, -1};
+    if ((r = spawn_ns_prepare(x, &ns, err)) < 0) {
+        spawn_ns_restore(&ns);
         return r;
     }
-    pid_t pid = cove_userns_spawn_needs_helper(x->config)
-                    ? cove_userns_clone_via_helper(&ca, x->config, &x->pidfd, err)
-                    : cove_clone3(&ca, sizeof(ca));
-    /* cannot fail in practice (single-threaded root going back to its own
-     * time namespace); should it, hooks would only see the offsets */
-    if (pid != 0) {
-        cove_timens_restore(&time_saved, NULL);
-        cove_userns_pidns_restore(&pid_saved, NULL);
-    }
-    if (pid < 0) {
-        int e = errno;
-        close(child_sock);
-        return cove_userns_spawn_needs_helper(x->config) ? pid : cove_err_sys(err, e, "clone3");
-    }
-    if (pid == 0) {
-        /* the parent's fds stay with the parent: above all the state dir,
-         * whose flock a waiting init would otherwise hold until `start` */
-        close(x->sock);
-        close(x->store.dirfd);
-        if (x->console_parent >= 0)
-            close(x->console_parent);
-        if (x->cg.v2_fd >= 0)
-            close(x->cg.v2_fd);
-        struct cove_init_args a = {
-            .config = x->config,
-            .id = x->opts->id,
-            .rootfs = x->rootfs,
-            .no_pivot = x->opts->no_pivot,
-            .no_new_keyring = x->opts->no_new_keyring,
-            .preserve_fds = x->opts->preserve_fds + x->listen_fds,
-            .console_fd = x->console_child,
-            .sock = child_sock,
-            .fifo_fd = x->fifo,
-            .seccomp = x->have_seccomp ? &x->seccomp : NULL,
-            .cgroup_host = &x->cghost,
-            .cgroup_path = x->cgpath,
-            .cgroup = &x->cg,
-            .bundle = x->bundle,
-            .created = x->created,
-            .idmap_fds = x->idmap_fds,
-            .root_mount_fd = x->overlay_fd,
-        };
-        cove_init_main(&a);
-    }
-    close(child_sock);
+    bool helper = cove_userns_spawn_needs_helper(x->config);
+    pid_t pid = helper ? cove_userns_clone_via_helper(&ca, x->config, &x->pidfd, err) : cove_clone3(&ca, sizeof(ca));
+    int e = errno;
+    if (pid == 0)
+        ctx_child(x, sp[0], sp[1]);
+    spawn_ns_restore(&ns);
+    if (pid < 0)
+        return helper ? pid : cove_err_sys(err, e, "clone3");
+    x->sock = TAKE_FD(sp[0]);
+    cove_close(&sp[1]);
     cove_create_io_spawned(x);
     x->pid = pid;
     x->cg.v2_born_inside = (ca.flags & CLONE_INTO_CGROUP) != 0;
@@ -281,16 +268,27 @@ static int ctx_place_child(struct create_ctx *x, struct cove_err *err) {
     return cove_linux_extras_place(x, err);
 }
 
+/* With a new user namespace the container's root (the host ids of its
+ * 0:0) gets its cgroup2 leaf, so a manager inside may create sub-cgroups. */
+static int ctx_delegate_cgroup(struct create_ctx *x, struct cove_err *err) {
+    const struct cove_linux *l = &x->config->linux;
+    if (!cove_userns_is_new(x->config))
+        return 0;
+    uid_t u = cove_userns_host_root(l->uid_mappings, l->n_uid_mappings);
+    gid_t g = (gid_t)cove_userns_host_root(l->gid_mappings, l->n_gid_mappings);
+    if (u == (uid_t)-1 || g == (gid_t)-1)
+        return 0; /* no root in the container: nobody to delegate to */
+    return cove_cgroup_delegate(&x->cg, u, g, err);
+}
+
 /* Wait for READY; an ERROR carries the child's message. */
 static int ctx_wait_ready(struct create_ctx *x, struct cove_err *err) {
     struct cove_msg m;
-    int r = cove_msg_recv(x->sock, &m);
+    int r = cove_proto_recv(x->sock, &m, "container init", err);
     if (r < 0)
-        return cove_err_sys(err, -r, "receive from container init");
+        return r;
     if (r == 0)
         return cove_err_set(err, EPIPE, "container init exited unexpectedly during setup");
-    if (m.type == COVE_MSG_ERROR)
-        return cove_err_set(err, m.code > 0 ? m.code : EIO, "%s", m.text);
     if (m.type == COVE_MSG_HOOKS) /* prestart + createRuntime, then READY */
         return (r = cove_create_answer_hooks(x, err)) < 0 ? r : ctx_wait_ready(x, err);
     if (m.type != COVE_MSG_READY)
@@ -394,15 +392,17 @@ int cove_create_begin(struct create_ctx *x, const struct cove_create_opts *o, st
          (r = cove_hostmounts_record(x->store.dirfd, x->rootfs, err)) < 0) ||
         (r = ctx_spawn(x, err)) < 0 ||
         (r = ctx_record_pid(x, err)) < 0 ||
-        (r = cove_userns_parent_sync(x->sock, x->pid, x->config, err)) < 0 ||
+        (r = cove_proto_userns_parent(x->sock, x->pid, x->config, err)) < 0 ||
         (r = ctx_place_child(x, err)) < 0 ||
-        (r = cove_userns_chown_cgroup(x->config, &x->cg, err)) < 0)
+        (r = ctx_delegate_cgroup(x, err)) < 0)
         return r;
     struct cove_err go = {.code = (int)x->pid}; /* the hooks' state needs it */
     if ((r = cove_msg_send(x->sock, COVE_MSG_GO, &go)) < 0)
         return cove_err_sys(err, -r, "send to container init");
     if ((r = ctx_wait_ready(x, err)) < 0 || (r = ctx_record(x, err)) < 0)
         return r;
+    if (x->seccomp_miss)
+        cove_seccomp_cache_store(&x->config->linux.seccomp, x->seccomp_cache, &x->seccomp);
     return 0;
 }
 
@@ -450,6 +450,8 @@ void cove_create_free(struct create_ctx *x) {
         cove_cgroup_host_free(&x->cghost);
     if (x->have_seccomp)
         cove_seccomp_prog_free(&x->seccomp);
+    free(x->seccomp_cache);
+    x->seccomp_cache = NULL;
     cove_linux_extras_free(x);
     if (x->config)
         cove_idmap_mounts_close(x->idmap_fds, x->config->n_mounts);
@@ -479,10 +481,6 @@ int cove_create_release(struct create_ctx *x, struct cove_err *err) {
         return cove_err_sys(err, errno, "write %s/exec.fifo", x->store.dir);
     unlinkat(x->store.dirfd, "exec.fifo", 0);
     struct cove_msg m;
-    int r = cove_msg_recv(x->sock, &m);
-    if (r < 0)
-        return cove_err_sys(err, -r, "receive from container init");
-    if (r > 0 && m.type == COVE_MSG_ERROR)
-        return cove_err_set(err, m.code > 0 ? m.code : EIO, "%s", m.text);
-    return 0;
+    int r = cove_proto_recv(x->sock, &m, "container init", err);
+    return r < 0 ? r : 0;
 }

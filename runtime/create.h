@@ -21,6 +21,7 @@ struct create_ctx {
     struct cove_cgroup_host cghost; bool have_cghost;
     struct cove_cgroup cg; bool have_cg;
     struct cove_seccomp_prog seccomp; bool have_seccomp;
+    char *seccomp_cache; bool seccomp_miss;   /* <root>/.seccomp~cache; the filter was not in it */
     struct cove_store store; bool have_store;
     int sock, fifo, pidfd;
     pid_t pid;

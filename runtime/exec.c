@@ -37,7 +37,8 @@
 #include "runtime/child.h"
 #include "lib/cleanup.h"
 #include "runtime/create.h"
-#include "runtime/exec.h"
+#include "namespaces/nsjoin.h"
+#include "runtime/container.h"
 #include "runtime/fds.h"
 #include "runtime/init.h"
 #include "runtime/lifecycle.h"
@@ -49,7 +50,6 @@
 #include "lib/syscalls.h"
 #include "runtime/terminal.h"
 
-#define CGROUP_ROOT "/sys/fs/cgroup"
 
 struct exec_ctx {
     const struct cove_exec_opts *o;
@@ -237,29 +237,12 @@ static int build_process(struct exec_ctx *x, struct cove_err *err) {
 /* ---------------------------------------------------------------- plan */
 
 static int open_cgroup(struct exec_ctx *x, struct cove_err *err) {
-    const struct cove_state *s = &x->s;
-    if (!s->cgroup_path)
+    if (!x->s.cgroup_path)
         return 0;
-    _cleanup_free_ char *own = NULL, *path = NULL;
-    /* a relative cgroupsPath nests under the creator's cgroups, saved at create */
-    if (s->cgroup_path[0] != '/' && asprintf(&own, "%s/" COVE_CGROUP_OWN_FILE, x->st.dir) < 0)
-        return cove_err_set(err, ENOMEM, "out of memory");
-    const char *sub = x->o->cgroup;
-    if (sub) {
-        /* runc's "controller:path" form is not supported, only a path */
-        if (!*sub || strchr(sub, ':') || strstr(sub, "..") || sub[0] == '/')
-            return cove_err_set(err, EINVAL, "--cgroup: \"%s\": a relative path without \"..\" expected", sub);
-    }
-    if (asprintf(&path, "%s%s%s", s->cgroup_path, sub ? "/" : "", sub ? sub : "") < 0)
-        return cove_err_set(err, ENOMEM, "out of memory");
-    int r = cove_cgroup_host_detect_as(CGROUP_ROOT, own, &x->host, err);
+    int r = cove_ops_open_cgroup(x->st.dir, &x->s, x->o->cgroup, &x->host, &x->cg, err);
     if (r < 0)
         return r;
-    x->have_host = true;
-    r = cove_cgroup_open(&x->host, path, &x->cg, err);
-    if (r < 0)
-        return sub ? cove_err_prefix(err, "--cgroup") : r;
-    x->have_cg = true;
+    x->have_host = x->have_cg = true;
     return 0;
 }
 
@@ -334,10 +317,10 @@ static int child_join(struct exec_ctx *x, struct cove_err *err) {
     /* one call, so the kernel orders user namespace first and the joins
      * are atomic; setns(CLONE_NEWNS) also moves root and cwd into the
      * container, so no host directory stays reachable (CVE-2024-21626) */
-    if (x->ns_flags && setns(x->init_pidfd, x->ns_flags) < 0)
-        return cove_err_sys(err, errno, "setns into the container's namespaces");
-    close(x->init_pidfd);
-    x->init_pidfd = -1;
+    int r = cove_ns_join_pidfd(x->init_pidfd, x->ns_flags, err);
+    if (r < 0)
+        return r;
+    cove_close(&x->init_pidfd);
     /* a container without a mount namespace of its own lives in a chroot
      * of ours: enter the same root */
     if (x->root_fd >= 0 && (fchdir(x->root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0))
@@ -361,15 +344,13 @@ _Noreturn static void exec_child(struct exec_ctx *x) {
     int sock = x->child_sock;
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
         _exit(1);
-    struct cove_msg m;
-    if (cove_msg_recv(sock, &m) <= 0 || m.type != COVE_MSG_GO)
-        _exit(1);
+    cove_proto_child_wait(sock, COVE_MSG_GO);
     if (cove_fds_move_above(&sock, 3 + x->nfds, &err) < 0)
-        cove_child_fail(sock, &err);
+        cove_proto_child_fail(sock, &err);
     if (cove_process_set_initial_affinity(p, &err) < 0 ||
         child_join(x, &err) < 0 ||
         cove_terminal_setup(x->console_child, p, false, &err) < 0)
-        cove_child_fail(sock, &err);
+        cove_proto_child_fail(sock, &err);
     struct cove_child tail = {
         .config = x->config,
         .seccomp = x->have_seccomp ? &x->seccomp : NULL,
@@ -400,13 +381,9 @@ static int exec_spawn(struct exec_ctx *x, struct cove_err *err) {
     /* pid namespaces apply to children only: the next clone is born in it;
      * cove's own is restored right after (see below) */
     _cleanup_close_ int own_pidns = -1;
-    if (x->join_pid) {
-        own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-        if (own_pidns < 0)
-            return cove_err_sys(err, errno, "open /proc/self/ns/pid");
-        if (setns(x->init_pidfd, CLONE_NEWPID) < 0)
-            return cove_err_sys(err, errno, "setns into the container's pid namespace");
-    }
+    if (x->join_pid && ((r = cove_ns_save(CLONE_NEWPID, &own_pidns, err)) < 0 ||
+                        (r = cove_ns_join_pidfd(x->init_pidfd, CLONE_NEWPID, err)) < 0))
+        return r;
     struct clone_args ca = {
         .flags = CLONE_PIDFD | CLONE_CLEAR_SIGHAND,
         .pidfd = (uint64_t)(uintptr_t)&x->pidfd,
@@ -424,8 +401,8 @@ static int exec_spawn(struct exec_ctx *x, struct cove_err *err) {
         x->pid = pid; /* from here a failure kills it (exec_abort) */
     /* nothing else cove forks may land in the container (a sanitizer's
      * tracer thread, for one, could not see its parent from there) */
-    if (own_pidns >= 0 && setns(own_pidns, CLONE_NEWPID) < 0 && pid > 0)
-        return cove_err_sys(err, errno, "setns back into cove's pid namespace");
+    if ((r = cove_ns_restore(&own_pidns, CLONE_NEWPID, err)) < 0 && pid > 0)
+        return r;
     if (pid < 0)
         return cove_err_sys(err, clone_errno, "clone3%s", x->cg.v2_fd >= 0 ? " into the container's cgroup" : "");
     /* the child keeps its own (non-dumpable) flag; cove itself never
@@ -453,11 +430,8 @@ static int exec_release(struct exec_ctx *x, struct cove_err *err) {
     if ((r = cove_msg_send(x->sock, COVE_MSG_GO, NULL)) < 0)
         return cove_err_sys(err, -r, "send to the exec process");
     struct cove_msg m;
-    r = cove_msg_recv(x->sock, &m);
-    if (r < 0)
-        return cove_err_sys(err, -r, "receive from the exec process");
-    if (r > 0 && m.type == COVE_MSG_ERROR)
-        return cove_err_set(err, m.code > 0 ? m.code : EIO, "%s", m.text);
+    if ((r = cove_proto_recv(x->sock, &m, "the exec process", err)) < 0)
+        return r;
     if (r > 0)
         return cove_err_set(err, EPROTO, "unexpected message %u from the exec process", m.type);
     /* EOF: execve closed the child's end (close-on-exec). A child killed

@@ -260,10 +260,8 @@ int cove_hooks_init_before_pivot(void *arg, struct cove_err *err) {
         int r = cove_msg_send(a->sock, COVE_MSG_HOOKS, NULL);
         if (r < 0)
             return cove_err_sys(err, -r, "hooks: send HOOKS to the runtime");
-        struct cove_msg m;
-        r = cove_msg_recv(a->sock, &m);
-        if (r <= 0 || m.type != COVE_MSG_HOOKS_DONE)
-            _exit(1); /* a runtime hook failed: the parent reports it and kills us */
+        /* a runtime hook failed: the parent reports it and kills us */
+        cove_proto_child_wait(a->sock, COVE_MSG_HOOKS_DONE);
     }
     return init_run(a, COVE_HOOK_CREATE_CONTAINER, COVE_STATUS_CREATING, err);
 }

@@ -31,7 +31,7 @@
 #include "runtime/lsm.h"
 #include "runtime/hooks.h"
 #include "runtime/process.h"
-#include "runtime/userns.h"
+#include "namespaces/nsjoin.h"
 #include "runtime/process_sched.h"
 #include "lib/syscalls.h"
 #include "runtime/terminal.h"
@@ -40,63 +40,16 @@
 #define KEYCTL_JOIN_SESSION_KEYRING 1
 #endif
 
-int cove_msg_send(int sock, uint32_t type, const struct cove_err *e) {
-    struct cove_msg m = {.type = type};
-    size_t len = offsetof(struct cove_msg, text);
-    if (e) {
-        m.code = e->code;
-        size_t n = strnlen(e->msg, sizeof(m.text) - 1);
-        memcpy(m.text, e->msg, n);
-        m.text[n] = '\0';
-        len += n + 1;
-    }
-    /* MSG_NOSIGNAL: the peer (a `create` that already returned) may be gone */
-    ssize_t w;
-    do
-        w = send(sock, &m, len, MSG_NOSIGNAL);
-    while (w < 0 && errno == EINTR);
-    return w < 0 ? -errno : 0;
-}
-
-int cove_msg_recv(int sock, struct cove_msg *msg) {
-    memset(msg, 0, sizeof(*msg));
-    ssize_t r;
-    do
-        r = recv(sock, msg, sizeof(*msg), 0);
-    while (r < 0 && errno == EINTR);
-    if (r < 0)
-        return -errno;
-    if (r == 0)
-        return 0;
-    if ((size_t)r < offsetof(struct cove_msg, text))
-        return -EPROTO;
-    msg->text[sizeof(msg->text) - 1] = '\0';
-    return 1;
-}
-
 static int init_wait_go(const struct cove_init_args *a, struct cove_err *err) {
-    struct cove_msg m;
-    int r = cove_msg_recv(a->sock, &m);
-    if (r <= 0 || m.type != COVE_MSG_GO)
-        _exit(1); /* parent gone or failed: it cleans up, nobody to report to */
-    cove_hooks_init_set_host_pid((pid_t)m.code);
+    (void)err;
+    cove_hooks_init_set_host_pid((pid_t)cove_proto_child_wait(a->sock, COVE_MSG_GO));
     return 0;
 }
 
 static int init_join_namespaces(const struct cove_config *c, struct cove_err *err) {
-    for (size_t i = 0; i < c->linux.n_namespaces; i++) {
-        const struct cove_namespace *ns = &c->linux.namespaces[i];
-        /* pid: joined by the parent before clone; user: first of all, by
-         * cove_userns_child_setup */
-        if (!ns->path || ns->type == CLONE_NEWPID || ns->type == CLONE_NEWUSER)
-            continue;
-        _cleanup_close_ int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            return cove_err_sys(err, errno, "linux.namespaces[%zu].path: open %s", i, ns->path);
-        if (setns(fd, ns->type) < 0)
-            return cove_err_sys(err, errno, "linux.namespaces[%zu].path: setns %s", i, ns->path);
-    }
-    return 0;
+    /* pid: joined by the parent before clone; user: first of all, by
+     * cove_proto_userns_child */
+    return cove_ns_join_configured(c, CLONE_NEWPID | CLONE_NEWUSER, err);
 }
 
 static int init_cgroup_namespace(const struct cove_config *c, struct cove_err *err) {
@@ -189,7 +142,7 @@ _Noreturn void cove_init_main(const struct cove_init_args *a) {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() == 1)
         _exit(1);
 
-    if (cove_userns_child_setup(a->sock, c, &err) < 0 ||
+    if (cove_proto_userns_child(a->sock, c, &err) < 0 ||
         init_wait_go(a, &err) < 0 ||
         cove_process_set_initial_affinity(&c->process, &err) < 0 ||
         init_join_namespaces(c, &err) < 0 ||
@@ -203,7 +156,7 @@ _Noreturn void cove_init_main(const struct cove_init_args *a) {
         init_rootfs(a, &err) < 0 ||
         cove_terminal_setup(a->console_fd, &c->process, true, &err) < 0 ||
         init_keyring(a, &err) < 0)
-        cove_child_fail(a->sock, &err);
+        cove_proto_child_fail(a->sock, &err);
 
     struct cove_child tail = {
         .config = c,

@@ -2,33 +2,8 @@
  * child of clone3 until it execs the workload, and the messages it
  * exchanges with the runtime (the parent).
  *
- * Protocol: one SOCK_SEQPACKET socketpair (O_CLOEXEC), one struct cove_msg
- * per packet.
- *   parent → child  GO      the child is in its cgroup and oom_score_adj is set;
- *                           go on with the setup
- *   child → parent  READY   setup done (mounts, pivot_root, user, caps...);
- *                           the child now blocks reading the exec fifo
- *   child → parent  ERROR   {errno, message}; the child exits 1 after sending
- *   child → parent  READY_FOR_IDMAP  (with a user namespace entry) the
- *                           init's first message: write my uid/gid maps (new
- *                           userns) / my namespaces exist (joined userns)
- *   parent → child  IDMAP_DONE  maps written; the init becomes root in its
- *                           user namespace, then waits for GO
- *   parent → child  GO.code carries the init's pid in the host pid namespace
- *                           (for the state given to hooks)
- *   child → parent  HOOKS   (only when prestart/createRuntime hooks exist)
- *                           mounts are done, pivot_root is next: run the
- *                           prestart + createRuntime hooks now
- *   parent → child  HOOKS_DONE  they succeeded; the init runs the
- *                           createContainer hooks and goes on (on failure
- *                           the parent kills the init instead)
- *   EOF on the parent side after READY means the execve succeeded (the
- *   child's end is close-on-exec); an ERROR after READY is an exec failure.
- * The exec fifo (<state dir>/exec.fifo) is opened O_RDWR by the parent
- * before clone3, so the child never blocks in open(2) and does not need
- * /proc after pivot_root: `start` opens it O_WRONLY|O_NONBLOCK (ENXIO when
- * the init is gone), writes one byte and unlinks it; the child's read(2)
- * returns and it execs. */
+ *
+ * The messages and their order: runtime/protocol.h. */
 #ifndef COVE_INIT_H
 #define COVE_INIT_H
 
@@ -38,23 +13,8 @@
 #include "cgroups/cgroups.h"
 #include "runtime/config/config.h"
 #include "lib/err.h"
+#include "runtime/protocol.h"
 #include "runtime/seccomp/seccomp.h"
-
-enum cove_msg_type {
-    COVE_MSG_GO = 1,
-    COVE_MSG_READY = 2,
-    COVE_MSG_ERROR = 3,
-    COVE_MSG_READY_FOR_IDMAP = 4,
-    COVE_MSG_IDMAP_DONE = 5,
-    COVE_MSG_HOOKS = 6,
-    COVE_MSG_HOOKS_DONE = 7,
-};
-
-struct cove_msg {
-    uint32_t type;
-    int32_t code;                /* positive errno for ERROR */
-    char text[COVE_ERR_MAX];
-};
 
 struct cove_init_args {
     const struct cove_config *config;
@@ -79,10 +39,5 @@ struct cove_init_args {
 
 /* Runs in the child; never returns. */
 _Noreturn void cove_init_main(const struct cove_init_args *a);
-
-/* Both sides: send/receive one message. recv returns 0 on EOF with
- * msg->type = 0. */
-int cove_msg_send(int sock, uint32_t type, const struct cove_err *e);
-int cove_msg_recv(int sock, struct cove_msg *msg);
 
 #endif

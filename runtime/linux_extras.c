@@ -38,41 +38,12 @@ int cove_linux_extras_setup(struct create_ctx *x, struct cove_err *err) {
     return 0;
 }
 
-/* <state dir>/netns: a bind mount of the container's network namespace,
- * so that it outlives the init. Without it a container that exits before
- * `delete` (always the case for `run`) would take virtual devices down
- * with its namespace; with it, delete can always move them back. */
-#define NETNS_PIN "netns"
-
-static int netns_pin(struct create_ctx *x, struct cove_err *err) {
-    char src[64], dst[4096];
-    snprintf(src, sizeof(src), "/proc/%d/ns/net", (int)x->pid);
-    snprintf(dst, sizeof(dst), "%s/" NETNS_PIN, x->store.dir);
-    int fd = openat(x->store.dirfd, NETNS_PIN, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return cove_err_sys(err, errno, "linux.netDevices: create %s", dst);
-    close(fd);
-    if (mount(src, dst, NULL, MS_BIND, NULL) < 0) {
-        int e = errno;
-        unlinkat(x->store.dirfd, NETNS_PIN, 0);
-        return cove_err_sys(err, e, "linux.netDevices: bind %s on %s", src, dst);
-    }
-    return 0;
-}
-
-static void netns_unpin(int dirfd, const char *dir) {
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/" NETNS_PIN, dir);
-    umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW);
-    unlinkat(dirfd, NETNS_PIN, 0);
-}
-
 int cove_linux_extras_place(struct create_ctx *x, struct cove_err *err) {
     int r;
     if (x->have_rdt && (r = cove_intelrdt_add_pid(&x->rdt, x->pid, err)) < 0)
         return r;
     const struct cove_linux *l = &x->config->linux;
-    if (l->n_net_devices && (r = netns_pin(x, err)) < 0)
+    if (l->n_net_devices && (r = cove_netns_pin(x->pid, x->store.dirfd, x->store.dir, err)) < 0)
         return r;
     for (size_t i = 0; i < l->n_net_devices; i++) {
         if ((r = cove_netdev_move_in(&l->net_devices[i], x->pid, err)) < 0)
@@ -105,13 +76,13 @@ void cove_linux_extras_abort(struct create_ctx *x) {
     if (x->n_netdevs) {
         /* the init has usually exited already (it reported an error): its
          * pidfd no longer names a namespace, the pin still does */
-        _cleanup_close_ int nsfd = openat(x->store.dirfd, NETNS_PIN, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_close_ int nsfd = cove_netns_open_pin(x->store.dirfd);
         if (nsfd >= 0 || x->pidfd >= 0)
             netdevs_move_back(nsfd >= 0 ? nsfd : x->pidfd, x->netdevs, x->n_netdevs);
     }
     x->n_netdevs = 0;
     if (x->have_store && x->config && x->config->linux.n_net_devices)
-        netns_unpin(x->store.dirfd, x->store.dir);
+        cove_netns_unpin(x->store.dirfd, x->store.dir);
     if (x->have_rdt) {
         struct cove_err ignored = {0};
         /* the init is still alive here: resctrl's rmdir moves a group's
@@ -132,7 +103,7 @@ void cove_linux_extras_free(struct create_ctx *x) {
 }
 
 void cove_linux_extras_unpin(const struct cove_store *st) {
-    netns_unpin(st->dirfd, st->dir);
+    cove_netns_unpin(st->dirfd, st->dir);
 }
 
 void cove_linux_extras_before_kill(const struct cove_store *st, const struct cove_state *s) {
@@ -142,12 +113,12 @@ void cove_linux_extras_before_kill(const struct cove_store *st, const struct cov
     /* the pinned namespace; else (a state dir of an older cove) the
      * init's, through a pidfd whose start time is verified (setns on a
      * pidfd: Linux 5.8+) */
-    _cleanup_close_ int nsfd = openat(st->dirfd, NETNS_PIN, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    _cleanup_close_ int nsfd = cove_netns_open_pin(st->dirfd);
     if (nsfd < 0)
         nsfd = cove_ops_init_pidfd(s, &ignored);
     if (nsfd >= 0)
         netdevs_move_back(nsfd, s->net_devices, s->n_net_devices);
-    netns_unpin(st->dirfd, st->dir);
+    cove_netns_unpin(st->dirfd, st->dir);
 }
 
 int cove_linux_extras_after_kill(const struct cove_state *s, struct cove_err *err) {

@@ -14,7 +14,8 @@
 #include <unistd.h>
 
 #include "lib/cleanup.h"
-#include "runtime/shim.h"
+#include "runtime/container.h"
+#include "runtime/supervise.h"
 #include "runtime/state.h"
 
 /* ---------------------------------------------------------------- writer */

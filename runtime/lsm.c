@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "lib/cleanup.h"
+#include "lib/proc.h"
 #include "runtime/lsm.h"
 #include "runtime/process.h"
 

@@ -20,7 +20,6 @@
 #include "runtime/ops.h"
 #include "lib/syscalls.h"
 
-#define CGROUP_ROOT "/sys/fs/cgroup"
 
 int cove_ops_open(const char *root, const char *id, struct cove_store *st, struct cove_state *s,
                   enum cove_status *status, struct cove_err *err) {
@@ -104,24 +103,31 @@ int cove_container_start(const char *root, const char *id, struct cove_err *err)
     return r;
 }
 
-int cove_ops_open_cgroup(const char *state_dir, const struct cove_state *s, struct cove_cgroup_host *host,
-                         struct cove_cgroup *cg, struct cove_err *err) {
+int cove_ops_open_cgroup(const char *state_dir, const struct cove_state *s, const char *sub,
+                         struct cove_cgroup_host *host, struct cove_cgroup *cg, struct cove_err *err) {
     memset(host, 0, sizeof(*host));
     memset(cg, 0, sizeof(*cg));
     cg->v2_fd = -1;
     if (!s->cgroup_path)
         return cove_err_set(err, ENOENT, "container %s has no cgroup", s->id);
+    /* runc's "controller:path" form is not supported, only a path */
+    if (sub && (!*sub || strchr(sub, ':') || strstr(sub, "..") || sub[0] == '/'))
+        return cove_err_set(err, EINVAL, "--cgroup: \"%s\": a relative path without \"..\" expected", sub);
     /* a relative cgroupsPath nests under the creator's cgroups, saved at create */
-    _cleanup_free_ char *own = NULL;
+    _cleanup_free_ char *own = NULL, *path = NULL;
     if (state_dir && s->cgroup_path[0] != '/' && asprintf(&own, "%s/" COVE_CGROUP_OWN_FILE, state_dir) < 0)
         return cove_err_set(err, ENOMEM, "out of memory");
-    int r = cove_cgroup_host_detect_as(CGROUP_ROOT, own, host, err);
+    if (asprintf(&path, "%s%s%s", s->cgroup_path, sub ? "/" : "", sub ? sub : "") < 0)
+        return cove_err_set(err, ENOMEM, "out of memory");
+    int r = cove_cgroup_host_detect_as(COVE_CGROUP_ROOT, own, host, err);
     if (r < 0)
         return r;
-    r = cove_cgroup_open(host, s->cgroup_path, cg, err);
-    if (r < 0)
+    r = cove_cgroup_open(host, path, cg, err);
+    if (r < 0) {
         cove_cgroup_host_free(host);
-    return r;
+        return sub ? cove_err_prefix(err, "--cgroup") : r;
+    }
+    return 0;
 }
 
 void cove_ops_close_cgroup(struct cove_cgroup_host *host, struct cove_cgroup *cg) {
@@ -137,7 +143,7 @@ static int kill_locked(const struct cove_store *st, const struct cove_state *s, 
     if (all && s->cgroup_path) {
         struct cove_cgroup_host host;
         struct cove_cgroup cg;
-        if ((r = cove_ops_open_cgroup(st->dir, s, &host, &cg, err)) < 0)
+        if ((r = cove_ops_open_cgroup(st->dir, s, NULL, &host, &cg, err)) < 0)
             return r;
         r = cove_cgroup_kill_all(&cg, sig, err);
         cove_ops_close_cgroup(&host, &cg);
@@ -184,7 +190,7 @@ static int ops_teardown(struct cove_store *st, const struct cove_state *s, bool 
     if (s->cgroup_path && s->cgroup_owned) {
         struct cove_cgroup_host host;
         struct cove_cgroup cg;
-        r = cove_ops_open_cgroup(st->dir, s, &host, &cg, err);
+        r = cove_ops_open_cgroup(st->dir, s, NULL, &host, &cg, err);
         if (r == 0) {
             r = cove_cgroup_destroy(&cg, err);
             cove_ops_close_cgroup(&host, &cg);

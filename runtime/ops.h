@@ -21,9 +21,10 @@ void cove_ops_close(struct cove_ops_ctr *c);
 /* Detect the host and open the cgroup recorded in s (ENOENT "has no cgroup"
  * without one). state_dir: the container's state directory, whose saved copy
  * of the creator's /proc/self/cgroup places a relative cgroupsPath; NULL to
- * place it under our own cgroups. cove_ops_close_cgroup frees both. */
-int cove_ops_open_cgroup(const char *state_dir, const struct cove_state *s, struct cove_cgroup_host *host,
-                         struct cove_cgroup *cg, struct cove_err *err);
+ * place it under our own cgroups. sub: a relative path below it (exec
+ * --cgroup), or NULL. cove_ops_close_cgroup frees both. */
+int cove_ops_open_cgroup(const char *state_dir, const struct cove_state *s, const char *sub,
+                         struct cove_cgroup_host *host, struct cove_cgroup *cg, struct cove_err *err);
 void cove_ops_close_cgroup(struct cove_cgroup_host *host, struct cove_cgroup *cg);
 int cove_ops_init_pidfd(const struct cove_state *s, struct cove_err *err);
 /* Kill what is left, remove the cgroup and the state directory. */

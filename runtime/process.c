@@ -15,6 +15,7 @@
 
 #include "namespaces/path.h"
 #include "lib/cleanup.h"
+#include "lib/proc.h"
 #include "runtime/process.h"
 #include "runtime/state.h"
 #include "lib/syscalls.h"
@@ -282,27 +283,6 @@ int cove_process_exec_error(const struct cove_process *p, const char *path, int 
     if (errnum == ENOENT)
         return cove_err_set(err, ENOENT, "exec: \"%s\": %s: no such file or directory", p->args[0], path);
     return cove_err_sys(err, errnum, "exec: \"%s\"", p->args[0]);
-}
-
-int cove_procfs_open(const char *rel, int flags, struct cove_err *err) {
-    _cleanup_close_ int proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (proc < 0)
-        return cove_err_sys(err, errno, "open /proc");
-    struct statfs sf;
-    /* refuse anything but a real procfs: a container could have mounted
-     * something else there to redirect our writes (CVE-2019-16884 class) */
-    if (fstatfs(proc, &sf) < 0)
-        return cove_err_sys(err, errno, "statfs /proc");
-    if (sf.f_type != PROC_SUPER_MAGIC)
-        return cove_err_set(err, EPERM, "/proc is not procfs");
-    struct open_how how = {
-        .flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW),
-        .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
-    };
-    int fd = cove_openat2(proc, rel, &how, sizeof(how));
-    if (fd < 0)
-        return cove_err_sys(err, errno, "open /proc/%s", rel);
-    return fd;
 }
 
 static int write_all_fd(int fd, const char *s) {

@@ -39,9 +39,6 @@ int cove_process_exec_error(const struct cove_process *p, const char *path, int 
 /* Write /proc/<pid>/oom_score_adj through a procfs fd verified by its
  * filesystem magic. */
 int cove_process_set_oom_score_adj(pid_t pid, int value, struct cove_err *err);
-/* Open a file under /proc verified to be procfs (not something the
- * container mounted over it). */
-int cove_procfs_open(const char *rel, int flags, struct cove_err *err);
 /* linux.sysctl, written under the container's /proc/sys. */
 int cove_process_set_sysctl(const struct cove_config *c, struct cove_err *err);
 

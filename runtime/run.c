@@ -13,7 +13,7 @@
 #include "runtime/create.h"
 #include "runtime/init.h"
 #include "runtime/ops.h"
-#include "runtime/shim.h"
+#include "runtime/supervise.h"
 #include "lib/syscalls.h"
 #include "runtime/terminal.h"
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lib/cleanup.h"
+#include "namespaces/rootfs.h"
 #include "lib/syscalls.h"
 #include "runtime/terminal.h"
 
@@ -113,32 +114,6 @@ int cove_terminal_recv_master(int parent_fd, int *master, struct cove_err *err) 
     return 0;
 }
 
-/* The slave bind-mounted onto /dev/console, as the spec's console
- * requirement says. The source is the slave fd itself (not /dev/pts/N by
- * name, which a process sharing the mount namespace could replace); the
- * target is opened O_NOFOLLOW and checked: a rootfs-provided symlink must
- * not redirect the mount to the host. */
-static int mount_console(int slave, struct cove_err *err) {
-    _cleanup_close_ int dev = open("/dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (dev < 0)
-        return cove_err_sys(err, errno, "process.terminal: open /dev");
-    _cleanup_close_ int made = openat(dev, "console", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (made < 0 && errno != EEXIST)
-        return cove_err_sys(err, errno, "process.terminal: create /dev/console");
-    _cleanup_close_ int target = openat(dev, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    struct stat sb;
-    if (target < 0 || fstat(target, &sb) < 0)
-        return cove_err_sys(err, errno, "process.terminal: open /dev/console");
-    if (!S_ISREG(sb.st_mode) && !S_ISCHR(sb.st_mode))
-        return cove_err_set(err, EINVAL, "process.terminal: /dev/console is not a file or device");
-    _cleanup_close_ int tree = cove_open_tree(slave, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-    if (tree < 0)
-        return cove_err_sys(err, errno, "process.terminal: open_tree of the pty slave");
-    if (cove_move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-        return cove_err_sys(err, errno, "process.terminal: bind the pty slave on /dev/console");
-    return 0;
-}
-
 int cove_terminal_setup(int console_fd, const struct cove_process *p, bool mount_con, struct cove_err *err) {
     if (console_fd < 0)
         return 0;
@@ -160,7 +135,7 @@ int cove_terminal_setup(int console_fd, const struct cove_process *p, bool mount
             return cove_err_sys(err, errno, "process.consoleSize: TIOCSWINSZ");
     }
     int r;
-    if (mount_con && (r = mount_console(slave, err)) < 0)
+    if (mount_con && (r = cove_dev_mount_console(slave, err)) < 0)
         return r;
     if ((r = cove_fd_send(sock, master, "/dev/ptmx")) < 0)
         return cove_err_sys(err, -r, "process.terminal: send the pty master");

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "runtime/cgops.h"
+#include "runtime/container.h"
 
 #define S(g, str) yajl_gen_string(g, (const unsigned char *)(str), strlen(str))
 #define KU(g, key, v) (S(g, key), yajl_gen_integer_u64(g, v))

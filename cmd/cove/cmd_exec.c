@@ -7,7 +7,7 @@
 
 #include "cli.h"
 #include "lib/cleanup.h"
-#include "runtime/exec.h"
+#include "runtime/container.h"
 
 enum {
     X_CONSOLE = 256, X_CWD, X_NNP, X_APPARMOR, X_LABEL, X_PIDFILE, X_PRESERVE, X_IGNORE_PAUSED, X_CGROUP, X_PROCESS,

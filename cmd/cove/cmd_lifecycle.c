@@ -8,7 +8,7 @@
 #include "cli.h"
 #include "lib/cleanup.h"
 #include "runtime/container.h"
-#include "runtime/shim.h"
+#include "runtime/supervise.h"
 
 enum {
     O_BUNDLE = 'b', O_DETACH = 'd', O_HELP = 'h', O_FORCE = 'f', O_ALL = 'a',

@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "cli.h"
-#include "runtime/shim.h"
+#include "runtime/supervise.h"
 
 struct logs_out {
     bool timestamps;

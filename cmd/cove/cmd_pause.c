@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "cli.h"
-#include "runtime/cgops.h"
+#include "runtime/container.h"
 
 static int freeze_cmd(const char *cmd, int argc, char **argv, bool pause) {
     static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "runtime/cgops.h"
+#include "runtime/container.h"
 #include "lib/cleanup.h"
 
 extern char **environ;

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "runtime/cgops.h"
+#include "runtime/container.h"
 #include "lib/cleanup.h"
 #include "runtime/state.h"
 

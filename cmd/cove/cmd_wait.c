@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "cli.h"
-#include "runtime/shim.h"
+#include "runtime/supervise.h"
 
 int cmd_wait(int argc, char **argv) {
     int g = cli_take_globals("wait", &argc, argv);

@@ -239,13 +239,8 @@ static char **g_argv;
 static int cmd_image_exec(int argc, char **argv) {
     (void)argc;
     struct cove_err err = {0};
-    char path[PATH_MAX];
-    const char *bin = path;
-#ifdef COVE_DEV_ENV
-    if (getenv("COVE_IMAGE_BIN")) /* a test build's override; never in a release */
-        bin = getenv("COVE_IMAGE_BIN");
-#endif
-    if (bin == path && cove_selfexe_sibling("cove-image", path, sizeof(path), &err) < 0)
+    char bin[PATH_MAX];
+    if (cove_selfexe_helper("cove-image", "COVE_IMAGE_BIN", bin, sizeof(bin), &err) < 0)
         return cli_fail(&err);
     cove_selfexe_exec(bin, g_argv, &err);
     cli_log("error", "%s: cannot run %s: %s", argv[0], bin, err.msg);

@@ -19,7 +19,6 @@
 #include "runtime/sandbox/sandbox.h"
 #include "lib/cleanup.h"
 #include "lib/fileio.h"
-#include "runtime/cgops.h"
 #include "runtime/container.h"
 #include "runtime/seccomp/seccomp_profile.h"
 #include "runtime/state.h"

@@ -24,12 +24,16 @@ int cove_seccomp_install(const struct cove_seccomp_prog *p, int *listener_fd, st
 
 void cove_seccomp_prog_free(struct cove_seccomp_prog *p);
 
-/* cove_seccomp_build through a compiled-filter cache in cache_dir (which
- * must exist and be writable only by the runtime; see seccomp_cache.c).
- * A missing, unreadable or corrupt entry is rebuilt and replaced; failing
- * to write the cache is not an error. cache_dir NULL: plain build. */
+/* cove_seccomp_build through a compiled-filter cache in cache_dir (used
+ * only when it is ours and writable by nobody else; see seccomp_cache.c).
+ * Only reads: a missing, unreadable or corrupt entry is compiled and *miss
+ * set, and the caller stores it with cove_seccomp_cache_store once that
+ * may create files. cache_dir NULL: plain build. */
 int cove_seccomp_build_cached(const struct cove_seccomp *s, const char *cache_dir, struct cove_seccomp_prog *out,
-                              struct cove_err *err);
+                              bool *miss, struct cove_err *err);
+/* Store p as s's entry, creating cache_dir (0700) when missing. Best
+ * effort: failing costs speed next time, nothing else. */
+void cove_seccomp_cache_store(const struct cove_seccomp *s, const char *cache_dir, const struct cove_seccomp_prog *p);
 
 /* Validate names used by config.c: action, operator, arch and flag names. */
 

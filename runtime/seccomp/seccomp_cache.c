@@ -1,4 +1,4 @@
-/* runtime/seccomp_cache.c — compiled-filter cache for cove_seccomp_build.
+/* runtime/seccomp/seccomp_cache.c — compiled-filter cache for cove_seccomp_build.
  *
  * Compiling a full default profile with libseccomp costs milliseconds on
  * every container start; the result only depends on the profile, the
@@ -17,7 +17,10 @@
  * by our euid, or writable by group/other, are ignored.
  *
  * Writes are atomic (temp file, fsync, rename, fsync dir) and best effort:
- * a read-only or full cache directory costs speed, never a container.
+ * a read-only or full cache directory costs speed, never a container. A
+ * lookup only reads; the directory and a new entry are written after the
+ * container exists (cove_seccomp_cache_store), so a create that fails
+ * leaves nothing behind.
  */
 #include "runtime/seccomp/seccomp.h"
 
@@ -236,28 +239,62 @@ static int cache_store(int dirfd, const char *name, const struct canon *c, uint6
     return 0;
 }
 
+/* The cache directory, if it is one we trust: a directory of our euid
+ * that nobody else may write. -1 otherwise. */
+static int cache_dir_open(const char *cache_dir) {
+    int fd = open(cache_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat sb;
+    if (fd >= 0 && (fstat(fd, &sb) < 0 || sb.st_uid != geteuid() || (sb.st_mode & 022))) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* The key and file name of s; -1 when it cannot be keyed. c->buf is the
+ * caller's to free. */
+static int cache_key(const struct cove_seccomp *s, struct canon *c, uint64_t *key, char name[32]) {
+    *c = (struct canon){0};
+    if (canon_profile(s, c) < 0 || c->len > CACHE_MAX_CANON)
+        return -1;
+    *key = fnv1a(FNV_OFFSET, c->buf, c->len);
+    snprintf(name, 32, "%016" PRIx64 ".bpf", *key);
+    return 0;
+}
+
 int cove_seccomp_build_cached(const struct cove_seccomp *s, const char *cache_dir, struct cove_seccomp_prog *out,
-                              struct cove_err *err) {
-    if (!cache_dir)
-        return cove_seccomp_build(s, out, err);
-
-    struct canon c = { 0 };
-    int r = canon_profile(s, &c);
-    _cleanup_free_ unsigned char *canon_buf = c.buf;
-    if (r < 0 || c.len > CACHE_MAX_CANON)  /* cannot key it: just compile */
-        return cove_seccomp_build(s, out, err);
-    uint64_t key = fnv1a(FNV_OFFSET, c.buf, c.len);
+                              bool *miss, struct cove_err *err) {
+    *miss = false;
+    struct canon c;
+    uint64_t key;
     char name[32];
-    snprintf(name, sizeof(name), "%016" PRIx64 ".bpf", key);
-
-    _cleanup_close_ int dirfd = open(cache_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (!cache_dir || cache_key(s, &c, &key, name) < 0) {  /* cannot key it: just compile */
+        if (cache_dir)
+            free(c.buf);
+        return cove_seccomp_build(s, out, err);
+    }
+    _cleanup_free_ unsigned char *canon_buf = c.buf;
+    _cleanup_close_ int dirfd = cache_dir_open(cache_dir);
     if (dirfd >= 0 && cache_load(dirfd, name, &c, key, out) == 1)
         return 0;
+    int r = cove_seccomp_build(s, out, err);
+    if (r == 0)
+        *miss = true;
+    return r;
+}
 
-    r = cove_seccomp_build(s, out, err);
-    if (r < 0)
-        return r;
+void cove_seccomp_cache_store(const struct cove_seccomp *s, const char *cache_dir, const struct cove_seccomp_prog *p) {
+    struct canon c;
+    uint64_t key;
+    char name[32];
+    if (!cache_dir || cache_key(s, &c, &key, name) < 0) {
+        if (cache_dir)
+            free(c.buf);
+        return;
+    }
+    _cleanup_free_ unsigned char *canon_buf = c.buf;
+    (void)mkdir(cache_dir, 0700);
+    _cleanup_close_ int dirfd = cache_dir_open(cache_dir);
     if (dirfd >= 0)
-        (void)cache_store(dirfd, name, &c, key, out);
-    return 0;
+        (void)cache_store(dirfd, name, &c, key, p);
 }

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "lib/cleanup.h"
-#include "runtime/shim.h"
+#include "runtime/supervise.h"
 
 static char tmp[64];
 static int dirfd_ = -1;

@@ -602,10 +602,44 @@ static struct cove_seccomp_rule cache_rules[] = {
     { .names = getppid_names, .n_names = 1, .action = COVE_SCMP_NOTIFY },
 };
 
+/* what create does: look up, and store a miss once the container exists */
 static void build_cached_ok(const struct cove_seccomp *s, struct cove_seccomp_prog *out) {
     struct cove_err err = { 0 };
-    int r = cove_seccomp_build_cached(s, cache_dir, out, &err);
+    bool miss;
+    int r = cove_seccomp_build_cached(s, cache_dir, out, &miss, &err);
     cr_assert_eq(r, 0, "cached build failed: %d %s", r, err.msg);
+    if (miss)
+        cove_seccomp_cache_store(s, cache_dir, out);
+}
+
+Test(seccomp_cache, a_lookup_creates_nothing_and_a_store_creates_the_dir, .init = cache_setup, .fini = cache_teardown) {
+    struct cove_seccomp s = profile(COVE_SCMP_ALLOW, N(cache_rules));
+    _cleanup_prog_ struct cove_seccomp_prog p = { 0 }, q = { 0 };
+    char sub[512];
+    snprintf(sub, sizeof(sub), "%s/new", cache_dir);
+    struct cove_err err = { 0 };
+    bool miss = false;
+    cr_assert_eq(cove_seccomp_build_cached(&s, sub, &p, &miss, &err), 0, "%s", err.msg);
+    cr_assert(miss);
+    struct stat st;
+    cr_assert_eq(stat(sub, &st), -1, "a lookup made %s", sub);
+    cove_seccomp_cache_store(&s, sub, &p);
+    cr_assert_eq(stat(sub, &st), 0);
+    cr_assert_eq(st.st_mode & 0777, 0700);
+    cr_assert_eq(cove_seccomp_build_cached(&s, sub, &q, &miss, &err), 0, "%s", err.msg);
+    cr_assert_not(miss, "the stored entry was not found");
+    assert_same_prog(&p, &q);
+    char entry[1024];
+    DIR *d = opendir(sub);
+    cr_assert_not_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.') {
+            snprintf(entry, sizeof(entry), "%s/%s", sub, e->d_name);
+            unlink(entry);
+        }
+    closedir(d);
+    rmdir(sub);
 }
 
 Test(seccomp_cache, miss_then_hit_gives_the_compiled_program, .init = cache_setup, .fini = cache_teardown) {
@@ -728,7 +762,8 @@ Test(seccomp_cache, missing_cache_dir_still_builds) {
     struct cove_seccomp s = profile(COVE_SCMP_ALLOW, N(cache_rules));
     _cleanup_prog_ struct cove_seccomp_prog p = { 0 };
     struct cove_err err = { 0 };
-    cr_assert_eq(cove_seccomp_build_cached(&s, "/nonexistent/cove-cache", &p, &err), 0, "%s", err.msg);
+    bool miss;
+    cr_assert_eq(cove_seccomp_build_cached(&s, "/nonexistent/cove-cache", &p, &miss, &err), 0, "%s", err.msg);
     cr_assert_not_null(p.prog.filter);
 }
 
@@ -736,7 +771,8 @@ Test(seccomp_cache, build_errors_pass_through, .init = cache_setup, .fini = cach
     struct cove_seccomp s = profile(COVE_SCMP_NOTIFY, NULL, 0);
     struct cove_seccomp_prog p = { 0 };
     struct cove_err err = { 0 };
-    cr_assert_eq(cove_seccomp_build_cached(&s, cache_dir, &p, &err), -EINVAL);
+    bool miss;
+    cr_assert_eq(cove_seccomp_build_cached(&s, cache_dir, &p, &miss, &err), -EINVAL);
     cr_assert_not_null(strstr(err.msg, "linux.seccomp.defaultAction"));
     cr_assert_null(p.prog.filter);
 }

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "runtime/hooks.h"
-#include "runtime/userns.h"
+#include "namespaces/userns.h"
 
 Test(userns, formats_one_line_per_mapping) {
     struct cove_idmap m[] = {{0, 100000, 65536}, {65536, 5000, 1}};

@@ -1,4 +1,4 @@
-/* runtime/userns.c — see userns.h and docs/userns.md. */
+/* namespaces/userns.c — see userns.h and docs/userns.md. */
 #include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
@@ -11,12 +11,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cgroups/cgroups.h"
 #include "lib/cleanup.h"
-#include "runtime/init.h"
-#include "runtime/process.h"
+#include "lib/proc.h"
 #include "lib/syscalls.h"
-#include "runtime/userns.h"
+#include "namespaces/nsjoin.h"
+#include "namespaces/userns.h"
 
 /* 5 lines of "%u %u %u\n" used to be the kernel limit; it is 340 now. A
  * page is what one write(2) to uid_map may carry. */
@@ -92,44 +91,11 @@ int cove_userns_write_maps(pid_t pid, const struct cove_idmap *uid, size_t nu, c
     return write_one_map(pid, "gid_map", gid, ng, field, ".gidMappings", err);
 }
 
-static int expect_msg(int sock, uint32_t want, const char *what, struct cove_err *err) {
-    struct cove_msg m;
-    int r = cove_msg_recv(sock, &m);
-    if (r < 0)
-        return cove_err_sys(err, -r, "%s: receive from container init", what);
-    if (r == 0)
-        return cove_err_set(err, EPIPE, "%s: container init exited unexpectedly", what);
-    if (m.type == COVE_MSG_ERROR)
-        return cove_err_set(err, m.code > 0 ? m.code : EIO, "%s", m.text);
-    if (m.type != want)
-        return cove_err_set(err, EPROTO, "%s: unexpected message %u from container init", what, m.type);
-    return 0;
-}
-
-int cove_userns_parent_sync(int sock, pid_t pid, const struct cove_config *c, struct cove_err *err) {
-    if (!cove_userns_is_new(c) && !cove_userns_join_path(c))
-        return 0;
-    int r = expect_msg(sock, COVE_MSG_READY_FOR_IDMAP, "linux.namespaces: user", err);
-    if (r < 0)
-        return r;
-    const struct cove_linux *l = &c->linux;
-    /* as root we write full maps and leave setgroups allowed, as runc does;
-     * "deny" is only needed by an unprivileged writer. A joined namespace
-     * has its maps: the message only says its namespaces exist now. */
-    if (cove_userns_is_new(c) &&
-        (r = cove_userns_write_maps(pid, l->uid_mappings, l->n_uid_mappings, l->gid_mappings, l->n_gid_mappings,
-                                    false, "linux", err)) < 0)
-        return r;
-    if ((r = cove_msg_send(sock, COVE_MSG_IDMAP_DONE, NULL)) < 0)
-        return cove_err_sys(err, -r, "linux.namespaces: user: send to container init");
-    return 0;
-}
-
 /* New namespaces to unshare after joining a user namespace by path, so that
  * they are owned by it (clone3 created none: see create.c clone_flags). pid
  * was created by clone3 (unshare would only affect children), cgroup is
  * unshared later by the init, time by the parent. */
-static int unshare_after_join(const struct cove_config *c, struct cove_err *err) {
+int cove_userns_unshare_after_join(const struct cove_config *c, struct cove_err *err) {
     int flags = 0;
     for (size_t i = 0; i < c->linux.n_namespaces; i++) {
         const struct cove_namespace *ns = &c->linux.namespaces[i];
@@ -142,7 +108,7 @@ static int unshare_after_join(const struct cove_config *c, struct cove_err *err)
     return 0;
 }
 
-static int become_root(struct cove_err *err) {
+int cove_userns_become_root(struct cove_err *err) {
     /* ids are reset to the namespace's 0, which must be mapped */
     if (setresgid(0, 0, 0) < 0)
         return cove_err_sys(err, errno, "linux.gidMappings: setresgid(0) in the user namespace (is 0 mapped?)");
@@ -155,64 +121,12 @@ static int become_root(struct cove_err *err) {
     return 0;
 }
 
-static int child_sync(int sock, struct cove_err *err) {
-    int r = cove_msg_send(sock, COVE_MSG_READY_FOR_IDMAP, NULL);
-    if (r < 0)
-        return cove_err_sys(err, -r, "send READY_FOR_IDMAP");
-    struct cove_msg m;
-    r = cove_msg_recv(sock, &m);
-    if (r <= 0 || m.type != COVE_MSG_IDMAP_DONE)
-        _exit(1); /* the parent failed and cleans up; nobody to report to */
-    return 0;
-}
-
-int cove_userns_child_setup(int sock, const struct cove_config *c, struct cove_err *err) {
-    const char *path = cove_userns_join_path(c);
-    int r;
-    if (cove_userns_is_new(c)) {
-        if ((r = child_sync(sock, err)) < 0)
-            return r;
-    } else if (path && cove_userns_spawn_needs_helper(c)) {
-        /* the helper already put us in it */
-        if ((r = unshare_after_join(c, err)) < 0 || (r = child_sync(sock, err)) < 0)
-            return r;
-    } else if (path) {
-        /* first of all namespaces: joining others needs the privileges we
-         * get in this one */
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            return cove_err_sys(err, errno, "linux.namespaces: user: open %s", path);
-        if (setns(fd, CLONE_NEWUSER) < 0)
-            return cove_err_sys(err, errno, "linux.namespaces: user: setns %s", path);
-        /* then tell the parent our namespaces exist (netDevices move in) */
-        if ((r = unshare_after_join(c, err)) < 0 || (r = child_sync(sock, err)) < 0)
-            return r;
-    } else {
-        return 0;
-    }
-    return become_root(err);
-}
-
-static int chown_at(int dirfd, const char *name, uid_t u, gid_t g, struct cove_err *err) {
-    if (fchownat(dirfd, name, u, g, name[0] ? 0 : AT_EMPTY_PATH) < 0 && errno != ENOENT)
-        return cove_err_sys(err, errno, "chown cgroup %s to %u:%u", name[0] ? name : ".", (unsigned)u, (unsigned)g);
-    return 0;
-}
-
-int cove_userns_chown_cgroup(const struct cove_config *c, const struct cove_cgroup *cg, struct cove_err *err) {
-    if (!cove_userns_is_new(c) || !cg || cg->mode != COVE_CG_UNIFIED || cg->v2_fd < 0)
-        return 0;
-    const struct cove_linux *l = &c->linux;
-    uid_t u = cove_userns_host_root(l->uid_mappings, l->n_uid_mappings);
-    gid_t g = (gid_t)cove_userns_host_root(l->gid_mappings, l->n_gid_mappings);
-    if (u == (uid_t)-1 || g == (gid_t)-1)
-        return 0; /* no root in the container: nobody to delegate to */
-    static const char *const files[] = {"", "cgroup.procs", "cgroup.subtree_control", "cgroup.threads"};
-    for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-        int r = chown_at(cg->v2_fd, files[i], u, g, err);
-        if (r < 0)
-            return r;
-    }
+int cove_userns_join(const char *path, struct cove_err *err) {
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return cove_err_sys(err, errno, "linux.namespaces: user: open %s", path);
+    if (setns(fd, CLONE_NEWUSER) < 0)
+        return cove_err_sys(err, errno, "linux.namespaces: user: setns %s", path);
     return 0;
 }
 
@@ -240,9 +154,10 @@ int cove_timens_prepare(const struct cove_config *c, int *saved, struct cove_err
     const struct cove_namespace *ns = cove_config_find_ns(c, CLONE_NEWTIME);
     if (!ns || ns->path)
         return 0; /* a joined time namespace is entered by the init (setns) */
-    _cleanup_close_ int self = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
-    if (self < 0)
-        return cove_err_sys(err, errno, "linux.namespaces: time: open /proc/self/ns/time");
+    _cleanup_close_ int self = -1;
+    int r = cove_ns_save(CLONE_NEWTIME, &self, err);
+    if (r < 0)
+        return cove_err_prefix(err, "linux.namespaces: time");
     if (unshare(CLONE_NEWTIME) < 0)
         return cove_err_sys(err, errno, "linux.namespaces: time: unshare");
     *saved = TAKE_FD(self);
@@ -252,7 +167,7 @@ int cove_timens_prepare(const struct cove_config *c, int *saved, struct cove_err
         /* must happen before any process enters the namespace: the first
          * one to enter it is the init, created by the clone3 that follows */
         _cleanup_close_ int fd = cove_procfs_open("self/timens_offsets", O_WRONLY, err);
-        int r = fd;
+        r = fd;
         if (fd >= 0 && write(fd, buf, (size_t)len) != len)
             r = cove_err_sys(err, errno, "linux.timeOffsets: write /proc/self/timens_offsets");
         if (r < 0) {
@@ -265,14 +180,7 @@ int cove_timens_prepare(const struct cove_config *c, int *saved, struct cove_err
 }
 
 int cove_timens_restore(int *saved, struct cove_err *err) {
-    if (*saved < 0)
-        return 0;
-    int r = 0;
-    if (setns(*saved, CLONE_NEWTIME) < 0)
-        r = cove_err_sys(err, errno, "linux.namespaces: time: return to the runtime's time namespace");
-    close(*saved);
-    *saved = -1;
-    return r;
+    return cove_ns_restore(saved, CLONE_NEWTIME, err);
 }
 
 /* Joining a user namespace by path and creating a pid namespace: the pid
@@ -351,21 +259,3 @@ pid_t cove_userns_clone_via_helper(const struct clone_args *ca, const struct cov
     return msg[0];
 }
 
-int cove_userns_pidns_prepare(const struct cove_config *c, int *saved, struct cove_err *err) {
-    *saved = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-    if (*saved < 0)
-        return cove_err_sys(err, errno, "open /proc/self/ns/pid");
-    (void)c;
-    return 0;
-}
-
-int cove_userns_pidns_restore(int *saved, struct cove_err *err) {
-    if (*saved < 0)
-        return 0;
-    int r = 0;
-    if (setns(*saved, CLONE_NEWPID) < 0)
-        r = cove_err_sys(err, errno, "return to the runtime's pid namespace");
-    close(*saved);
-    *saved = -1;
-    return r;
-}

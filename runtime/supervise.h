@@ -1,7 +1,8 @@
-/* runtime/shim.h — cove-shim: the small per-container process that is the
- * parent of a detached container's init (docs/shim.md), plus what `run`,
- * `wait` and `logs` share with it: the supervision loop, the exit-status
- * file and the container log file.
+/* runtime/supervise.h — what cove-shim (runtime/shim/, docs/shim.md), the
+ * small per-container process that is the parent of a detached container's
+ * init, shares with `run`, `wait` and `logs`: the shim's options and the
+ * client that starts it, the supervision loop, the exit-status file and
+ * the container log file.
  *
  * Files in the container's state directory (<root>/<id>/):
  *   exit      created (and flock'ed LOCK_EX) by whoever is the init's parent
@@ -15,8 +16,8 @@
  *             line of output (P: a partial line, continued by the next
  *             record of the stream). Rotated once to ctr.log.1 at a size cap.
  * Nothing here prints. */
-#ifndef COVE_SHIM_H
-#define COVE_SHIM_H
+#ifndef COVE_RUNTIME_SUPERVISE_H
+#define COVE_RUNTIME_SUPERVISE_H
 
 #include <signal.h>
 #include <stdbool.h>
@@ -56,11 +57,6 @@ int cove_run_detached(const struct cove_create_opts *o, const struct cove_run_op
 /* The cove-shim binary next to the running executable (or $COVE_SHIM). */
 int cove_shim_default_path(char **path, struct cove_err *err);
 
-/* cove-shim's main (cmd/cove-shim/main.c only calls this). Never prints;
- * create errors go back to the client over --report-fd. Returns the
- * process exit code. */
-int cove_shim_main(int argc, char **argv);
-
 /* argv for cove-shim (NULL-terminated, malloc'd strings) / its parser.
  * Exposed for unit tests. */
 int cove_shim_argv_build(const char *shim_path, const struct cove_shim_opts *o, int report_fd, char ***argv,
@@ -98,10 +94,6 @@ int cove_exitfile_create(int dirfd, int *fd, struct cove_err *err);
  * meanwhile is not an error. */
 int cove_exit_record(const char *root, const char *id, int code, bool rm, int exit_fd, struct cove_err *err);
 
-/* `cove wait`: block until the container has stopped; its exit code.
- * ENODATA when it stopped without anyone recording the code (no shim). */
-int cove_container_wait(const char *root, const char *id, int *exit_code, struct cove_err *err);
-
 /* ---------------------------------------------------------------- log file (logfile.c) */
 
 struct cove_logfile {
@@ -118,21 +110,7 @@ int cove_logfile_write(struct cove_logfile *lf, const char *stream, const char *
                        struct cove_err *err);
 void cove_logfile_close(struct cove_logfile *lf);
 
-struct cove_log_record {
-    const char *time; size_t time_len;
-    const char *stream; size_t stream_len;
-    bool partial;
-    const char *text; size_t text_len;     /* without the '\n' */
-};
-
 /* Parse one line (without its '\n'); -EINVAL when malformed. */
 int cove_log_parse_line(const char *line, size_t len, struct cove_log_record *rec);
-
-/* `cove logs`: feed every record of ctr.log.1 then ctr.log to emit; with
- * follow, keep going (inotify) until the container's recorder is done.
- * emit returning < 0 stops (that value is returned). */
-typedef int (*cove_log_emit_fn)(const struct cove_log_record *rec, void *userdata);
-int cove_container_logs(const char *root, const char *id, bool follow, cove_log_emit_fn emit, void *userdata,
-                        struct cove_err *err);
 
 #endif

@@ -1,15 +1,7 @@
-/* runtime/shim.c — cove-shim (docs/shim.md): the client side that starts it,
- * the shim itself, the supervision loop it shares with foreground `run`,
- * and the exit-status file behind `cove wait`.
- *
- * Process tree of `cove run -d`:
- *   cove ─fork→ A (setsid) ─fork→ B ─exec→ cove-shim ─clone3→ container init
- * A exits at once, so the shim is an orphan owned by the host's init (or
- * the caller's subreaper) and no zombie waits on the cove client. The shim
- * is PR_SET_CHILD_SUBREAPER before clone3, runs create (and start)
- * in-process, reports over a SOCK_SEQPACKET pair (one struct cove_msg:
- * READY or ERROR) and from then on only waits. It never runs code the
- * container controls: it execs nothing, reads only pipes and its pidfd. */
+/* runtime/supervise.c — what foreground `run` and cove-shim share (see
+ * supervise.h): the shim's argv, the client side that starts it, the
+ * exit-status file behind `cove wait`, and the supervision loop. The shim
+ * process itself is runtime/shim/shim.c. */
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -34,7 +26,7 @@
 #include "runtime/init.h"
 #include "runtime/ops.h"
 #include "lib/selfexe.h"
-#include "runtime/shim.h"
+#include "runtime/supervise.h"
 #include "lib/syscalls.h"
 
 /* ---------------------------------------------------------------- argv */
@@ -144,12 +136,7 @@ int cove_shim_argv_parse(int argc, char **argv, struct cove_shim_opts *o, int *r
 
 int cove_shim_default_path(char **path, struct cove_err *err) {
     char buf[PATH_MAX];
-#ifdef COVE_DEV_ENV
-    const char *env = getenv("COVE_SHIM"); /* a test build's override; never in a release */
-    if (env && *env)
-        return (*path = strdup(env)) ? 0 : cove_err_set(err, ENOMEM, "out of memory");
-#endif
-    int r = cove_selfexe_sibling("cove-shim", buf, sizeof(buf), err);
+    int r = cove_selfexe_helper("cove-shim", "COVE_SHIM", buf, sizeof(buf), err);
     if (r < 0)
         return r;
     return (*path = strdup(buf)) ? 0 : cove_err_set(err, ENOMEM, "out of memory");
@@ -203,13 +190,10 @@ int cove_shim_spawn(const char *shim_path, const struct cove_shim_opts *o, struc
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
         return cove_err_set(err, ECHILD, "cove-shim: fork failed");
     struct cove_msg m;
-    r = cove_msg_recv(mine, &m);
-    if (r < 0)
-        return cove_err_sys(err, -r, "receive from cove-shim");
+    if ((r = cove_proto_recv(mine, &m, "cove-shim", err)) < 0)
+        return r;
     if (r == 0)
         return cove_err_set(err, EPIPE, "cove-shim %s exited without reporting", shim_path);
-    if (m.type == COVE_MSG_ERROR)
-        return cove_err_set(err, m.code > 0 ? m.code : EIO, "%s", m.text);
     return 0;
 }
 
@@ -489,154 +473,4 @@ int cove_supervise_run(const struct cove_supervise *s, int *exit_code, struct co
     else
         *exit_code = 128 + st.si.si_status;
     return 0;
-}
-
-/* ---------------------------------------------------------------- the shim */
-
-struct shim {
-    struct cove_shim_opts o;
-    int report, sigfd, out_r, err_r, dirfd, exit_fd, null;
-    struct cove_logfile log;
-};
-
-/* Before clone3: be the subreaper, block what we forward (the init
- * unblocks everything), give the init /dev/null and two pipes as stdio. */
-static int shim_prepare(struct shim *sh, struct cove_err *err) {
-    if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
-        return cove_err_sys(err, errno, "prctl(PR_SET_CHILD_SUBREAPER)");
-    /* a client started as a shell's background job has SIGINT/SIGQUIT
-     * ignored, and SIG_IGN survives clone3 and exec: a detached container
-     * starts from the defaults instead */
-    for (int sig = 1; sig < NSIG; sig++)
-        if (sig != SIGKILL && sig != SIGSTOP)
-            signal(sig, SIG_DFL);
-    sigset_t set;
-    cove_supervise_sigset(&set);
-    sigaddset(&set, SIGCHLD);
-    if ((sh->sigfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0)
-        return cove_err_sys(err, errno, "signalfd");
-    /* SIGPIPE only blocked, never ignored: an ignored disposition would
-     * survive clone3 and exec into the container */
-    sigaddset(&set, SIGPIPE);
-    sigprocmask(SIG_BLOCK, &set, NULL);
-    if ((sh->null = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
-        return cove_err_sys(err, errno, "open /dev/null");
-    int out[2], errp[2];
-    if (pipe2(out, O_CLOEXEC) < 0)
-        return cove_err_sys(err, errno, "pipe");
-    if (pipe2(errp, O_CLOEXEC) < 0) {
-        close(out[0]);
-        close(out[1]);
-        return cove_err_sys(err, errno, "pipe");
-    }
-    sh->out_r = out[0];
-    sh->err_r = errp[0];
-    /* only our ends are non-blocking: the flag is per open file */
-    fcntl(sh->out_r, F_SETFL, O_NONBLOCK);
-    fcntl(sh->err_r, F_SETFL, O_NONBLOCK);
-    int r = 0;
-    if (dup2(sh->null, 0) < 0 || dup2(out[1], 1) < 0 || dup2(errp[1], 2) < 0)
-        r = cove_err_sys(err, errno, "dup2 stdio");
-    close(out[1]);
-    close(errp[1]);
-    return r;
-}
-
-static int shim_create(struct shim *sh, struct create_ctx *x, struct cove_err *err) {
-    int r = cove_create_begin(x, &sh->o.create, err);
-    if (r < 0)
-        return r;
-    /* before the lock is dropped: whoever can see state.json sees the exit file */
-    if ((r = cove_exitfile_create(x->store.dirfd, &sh->exit_fd, err)) < 0)
-        return r;
-    /* a descriptor of our own: the store's carries its flock */
-    if ((sh->dirfd = openat(x->store.dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-        return cove_err_sys(err, errno, "open %s", x->store.dir);
-    if ((r = cove_logfile_open(&sh->log, sh->dirfd, COVE_LOG_FILE, COVE_LOG_MAX, err)) < 0)
-        return cove_err_prefix(err, "%s", x->store.dir);
-    if (sh->o.start && (r = cove_create_release(x, err)) < 0)
-        return r;
-    if (sh->o.start)
-        cove_create_poststart(x); /* as run: hook failures are warnings */
-    return 0;
-}
-
-/* The init has the preserved fds now; the shim must not keep them open. */
-static void shim_close_preserved(const struct shim *sh) {
-    int ours[] = {sh->report, sh->sigfd, sh->out_r, sh->err_r, sh->dirfd, sh->exit_fd, sh->null, sh->log.fd};
-    for (int fd = 3; fd < 3 + (int)sh->o.create.preserve_fds; fd++) {
-        bool mine = false;
-        for (size_t i = 0; i < ARRAY_SIZE(ours); i++)
-            mine |= ours[i] == fd;
-        if (!mine)
-            close(fd);
-    }
-}
-
-static void shim_close(struct shim *sh) {
-    int *fds[] = {&sh->report, &sh->sigfd, &sh->out_r, &sh->err_r, &sh->dirfd, &sh->exit_fd, &sh->null};
-    cove_logfile_close(&sh->log);
-    for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
-        if (*fds[i] >= 0) {
-            close(*fds[i]);
-            *fds[i] = -1;
-        }
-}
-
-int cove_shim_main(int argc, char **argv) {
-    struct shim sh = {.report = -1, .sigfd = -1, .out_r = -1, .err_r = -1, .dirfd = -1, .exit_fd = -1, .null = -1,
-                      .log = {.fd = -1}};
-    struct cove_err err = {0};
-    cove_selfexe_init();
-    if (cove_shim_argv_parse(argc, argv, &sh.o, &sh.report, &err) < 0) {
-        if (sh.report >= 0)
-            cove_msg_send(sh.report, COVE_MSG_ERROR, &err);
-        return 2;
-    }
-    /* the shim clones the container's init: never from a writable image
-     * (cove starts it from a read-only clone, so this is a no-op then) */
-    if (cove_selfexe_protect(argv, &err) < 0) {
-        cove_msg_send(sh.report, COVE_MSG_ERROR, &err);
-        return 1;
-    }
-    fcntl(sh.report, F_SETFD, FD_CLOEXEC);
-    if (shim_prepare(&sh, &err) < 0) {
-        cove_msg_send(sh.report, COVE_MSG_ERROR, &err);
-        shim_close(&sh);
-        return 1;
-    }
-    struct create_ctx x;
-    int r = shim_create(&sh, &x, &err);
-    /* a client that died before hearing of success never told anyone about
-     * the container: leave nothing behind rather than an unknown one */
-    if (r < 0 || cove_msg_send(sh.report, COVE_MSG_READY, NULL) < 0) {
-        if (r < 0)
-            cove_msg_send(sh.report, COVE_MSG_ERROR, &err);
-        cove_create_abort(&x);
-        cove_create_free(&x);
-        shim_close(&sh);
-        return 1;
-    }
-    struct cove_supervise sup = {
-        .pid = x.pid, .pidfd = TAKE_FD(x.pidfd), .sigfd = sh.sigfd, .reap_all = true,
-        .timeout_s = sh.o.timeout_s, .grace_s = sh.o.grace_s, .root = sh.o.create.root, .id = sh.o.create.id,
-        .out_fd = TAKE_FD(sh.out_r), .err_fd = TAKE_FD(sh.err_r), .log = &sh.log,
-    };
-    x.pid = 0;
-    cove_create_free(&x); /* drops the container lock */
-    close(TAKE_FD(sh.report));
-    shim_close_preserved(&sh);
-    /* daemon: our copies of the init's stdout/stderr go, so EOF on the pipes
-     * means every holder in the container closed them */
-    dup2(sh.null, 1);
-    dup2(sh.null, 2);
-    if (chdir("/") < 0)
-        return 1;
-    int code = 0;
-    r = cove_supervise_run(&sup, &code, &err);
-    close(sup.pidfd);
-    if (r == 0)
-        r = cove_exit_record(sh.o.create.root, sh.o.create.id, code, sh.o.rm, sh.exit_fd, &err);
-    shim_close(&sh); /* releases the exit file lock: wakes `cove wait` */
-    return r < 0 ? 1 : 0;
 }

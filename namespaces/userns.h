@@ -1,14 +1,11 @@
-/* runtime/userns.h — user and time namespaces: the id maps the parent
- * writes for the container's init, the init becoming root in its user
- * namespace, the cgroup handed over to the container's root, and the time
- * namespace offsets. Design notes: docs/userns.md.
- *
- * Protocol additions (documented with the others in runtime/init.h): when
- * the config asks for a NEW user namespace the init sends READY_FOR_IDMAP
- * as its first message; the parent writes /proc/<pid>/{uid,gid}_map and
- * answers IDMAP_DONE; only then does the init change its ids. */
-#ifndef COVE_USERNS_H
-#define COVE_USERNS_H
+/* namespaces/userns.h — user and time namespaces: the id maps the parent
+ * writes for the container's init, joining a user namespace and becoming
+ * root in it, the clone helper for a pid namespace inside a joined user
+ * namespace, and the time namespace offsets. Design notes: docs/userns.md.
+ * When the parent and the init talk about it (READY_FOR_IDMAP, IDMAP_DONE)
+ * is the protocol's business: runtime/protocol.h. */
+#ifndef COVE_NAMESPACES_USERNS_H
+#define COVE_NAMESPACES_USERNS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,8 +13,6 @@
 
 #include "runtime/config/config.h"
 #include "lib/err.h"
-
-struct cove_cgroup;
 
 /* True when linux.namespaces has a user entry without path (a new userns). */
 bool cove_userns_is_new(const struct cove_config *c);
@@ -38,30 +33,14 @@ uid_t cove_userns_host_root(const struct cove_idmap *m, size_t n);
 int cove_userns_write_maps(pid_t pid, const struct cove_idmap *uid, size_t nu, const struct cove_idmap *gid,
                            size_t ng, bool deny_setgroups, const char *field, struct cove_err *err);
 
-/* Parent side, between clone3 and GO: wait for READY_FOR_IDMAP, write the
- * maps of linux.uidMappings/gidMappings, answer IDMAP_DONE. No-op unless a
- * new user namespace is configured. */
-int cove_userns_parent_sync(int sock, pid_t pid, const struct cove_config *c, struct cove_err *err);
-
-/* Child side, first thing after clone3 (new userns) or after setns into a
- * joined one: in the new-userns case send READY_FOR_IDMAP and wait for
- * IDMAP_DONE; then become root (0:0, no supplementary groups) inside the
- * user namespace so that the rest of the setup runs with the namespace
- * root's ids. Joining by path happens here, before any other namespace. */
-int cove_userns_child_setup(int sock, const struct cove_config *c, struct cove_err *err);
-
-/* Give the container's root (host ids of container 0:0) the cgroup2 leaf
- * and its cgroup.procs, cgroup.subtree_control and cgroup.threads, so a
- * container manager inside may create sub-cgroups (cgroup v2 delegation).
- * Only on a unified host; no-op without a user namespace. */
-int cove_userns_chown_cgroup(const struct cove_config *c, const struct cove_cgroup *cg, struct cove_err *err);
-
-/* The runtime's own pid namespace, saved before clone3 (create.c may join
- * one by path: setns(CLONE_NEWPID) changes only the namespace of later
- * children) and restored after it, so hooks are not born in the
- * container's pid namespace. */
-int cove_userns_pidns_prepare(const struct cove_config *c, int *saved, struct cove_err *err);
-int cove_userns_pidns_restore(int *saved, struct cove_err *err);
+/* Child side. Enter the user namespace at path (first of all namespaces:
+ * joining the others needs the privileges held in this one). */
+int cove_userns_join(const char *path, struct cove_err *err);
+/* After joining one by path: unshare the configured new mount, uts, ipc
+ * and net namespaces so that the joined user namespace owns them. */
+int cove_userns_unshare_after_join(const struct cove_config *c, struct cove_err *err);
+/* Become 0:0 with no supplementary groups inside the user namespace. */
+int cove_userns_become_root(struct cove_err *err);
 
 /* Joining a user namespace by path AND creating a pid namespace: clone3
  * through a helper that first enters the user namespace (see userns.c).
