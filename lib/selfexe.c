@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "lib/cleanup.h"
+#include "lib/trace.h"
 #include "lib/selfexe.h"
 #include "lib/syscalls.h"
 
@@ -62,6 +63,8 @@ static void origin_read(void) {
             strcpy(g_origin, src);
     }
     unsetenv(COVE_SELFEXE_ENV);
+    cove_trace_inherit(getenv(COVE_TRACE_ENV));
+    unsetenv(COVE_TRACE_ENV);
 }
 
 void cove_selfexe_init(void) {
@@ -117,6 +120,11 @@ static int memfd_clone_open(const char *path) {
 static int exec_clone(const char *path, const char *origin, char **argv, struct cove_err *err) {
     if (setenv(COVE_SELFEXE_ENV, origin, 1) < 0)
         return cove_err_sys(err, errno, "setenv");
+    if (cove_trace_on) {
+        char t0[32];
+        snprintf(t0, sizeof(t0), "%lld", cove_trace_t0());
+        setenv(COVE_TRACE_ENV, t0, 1);
+    }
     int fd = ro_clone_open(path);
     if (fd >= 0) {
         execveat(fd, "", argv, environ, AT_EMPTY_PATH);

@@ -19,6 +19,7 @@
 #include "cgroups/cgroups.h"
 #include "image/image.h"
 #include "lib/cleanup.h"
+#include "lib/trace.h"
 #include "runtime/container.h"
 #include "runtime/create.h"
 #include "runtime/fds.h"
@@ -83,6 +84,7 @@ static int ctx_plan(struct create_ctx *x, struct cove_err *err) {
         return cove_err_set(err, ENOMEM, "out of memory");
     if ((r = cove_config_load(x->bundle, &x->config, err)) < 0)
         return r;
+    cove_trace("create: config.json parsed");
     if ((r = cove_support_check(x->config, o, err)) < 0 || (r = plan_device_rules(x->config, err)) < 0 ||
         (r = cove_linux_extras_plan(x, err)) < 0)
         return r;
@@ -108,6 +110,7 @@ static int ctx_plan(struct create_ctx *x, struct cove_err *err) {
                                &x->overlay, err)) < 0)
         return r;
 
+    cove_trace("create: plan: support, rootfs, overlay");
     if ((r = cove_cgroup_host_detect(COVE_CGROUP_ROOT, &x->cghost, err)) < 0)
         return r;
     x->have_cghost = true;
@@ -123,6 +126,7 @@ static int ctx_plan(struct create_ctx *x, struct cove_err *err) {
             return r;
         x->have_seccomp = true;
     }
+    cove_trace("create: plan: cgroup host, seccomp");
     return 0;
 }
 
@@ -374,6 +378,7 @@ int cove_create_begin(struct create_ctx *x, const struct cove_create_opts *o, st
     if ((r = cove_store_create(o->root, o->id, &x->store, err)) < 0)
         return r;
     x->have_store = true;
+    cove_trace("create: state dir");
     if ((r = cove_overlay_setup(&x->overlay, x->store.dir, &x->overlay_fd, err)) < 0)
         return r;
     /* recorded before it exists: delete --force finds it after a crash */
@@ -382,6 +387,7 @@ int cove_create_begin(struct create_ctx *x, const struct cove_create_opts *o, st
         (r = cove_cgroup_create(&x->cghost, x->cgpath, &x->cg, err)) < 0)
         return r;
     x->have_cg = true;
+    cove_trace("create: owns + cgroup mkdir");
     if ((r = cove_cgroup_apply(&x->cg, &x->config->linux.resources, err)) < 0 ||
         (r = cove_cgroup_set_devices(&x->cg, x->config->linux.resources.devices,
                                      x->config->linux.resources.n_devices, err)) < 0 ||
@@ -390,17 +396,22 @@ int cove_create_begin(struct create_ctx *x, const struct cove_create_opts *o, st
         (r = cove_idmap_mounts_prepare(x->config, &x->idmap_fds, err)) < 0 ||
         (!cove_config_has_ns(x->config, CLONE_NEWNS) &&
          (r = cove_hostmounts_record(x->store.dirfd, x->rootfs, err)) < 0) ||
-        (r = ctx_spawn(x, err)) < 0 ||
-        (r = ctx_record_pid(x, err)) < 0 ||
+        (cove_trace("create: cgroup limits, devices, extras, io"), (r = ctx_spawn(x, err)) < 0) ||
+        (cove_trace("create: clone3 of the init"), (r = ctx_record_pid(x, err)) < 0) ||
         (r = cove_proto_userns_parent(x->sock, x->pid, x->config, err)) < 0 ||
         (r = ctx_place_child(x, err)) < 0 ||
         (r = ctx_delegate_cgroup(x, err)) < 0)
         return r;
+    cove_trace("create: owns pid, id maps, cgroup.procs, oom_score_adj");
     struct cove_err go = {.code = (int)x->pid}; /* the hooks' state needs it */
     if ((r = cove_msg_send(x->sock, COVE_MSG_GO, &go)) < 0)
         return cove_err_sys(err, -r, "send to container init");
-    if ((r = ctx_wait_ready(x, err)) < 0 || (r = ctx_record(x, err)) < 0)
+    if ((r = ctx_wait_ready(x, err)) < 0)
         return r;
+    cove_trace("create: GO to READY: the init's setup (mounts, pivot, caps)");
+    if ((r = ctx_record(x, err)) < 0)
+        return r;
+    cove_trace("create: state.json, pid file");
     if (x->seccomp_miss)
         cove_seccomp_cache_store(&x->config->linux.seccomp, x->seccomp_cache, &x->seccomp);
     return 0;

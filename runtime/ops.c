@@ -13,6 +13,7 @@
 #include "namespaces/hostmounts.h"
 #include "runtime/cgops.h"
 #include "lib/cleanup.h"
+#include "lib/trace.h"
 #include "runtime/container.h"
 #include "runtime/hooks.h"
 #include "runtime/lifecycle.h"
@@ -186,6 +187,7 @@ static int ops_teardown(struct cove_store *st, const struct cove_state *s, bool 
     cove_linux_extras_before_kill(st, s); /* netDevices back to the host */
     cove_cgops_thaw(st->dir, s); /* a frozen (paused) task cannot die */
     kill_init_and_wait(s);
+    cove_trace("delete: thaw, kill and reap the init");
     int r = 0;
     if (s->cgroup_path && s->cgroup_owned) {
         struct cove_cgroup_host host;
@@ -201,12 +203,15 @@ static int ops_teardown(struct cove_store *st, const struct cove_state *s, bool 
         if (r < 0)
             return r;
     }
+    cove_trace("delete: cgroup removed");
     if ((r = cove_linux_extras_after_kill(s, err)) < 0 || (r = cove_hostmounts_remove(st->dirfd, err)) < 0)
         return r;
     /* the container is stopped and its cgroup gone: poststop (warn only) */
     if (full)
         cove_hooks_poststop_from_store(st->dirfd, s);
-    return cove_store_remove(st, err);
+    r = cove_store_remove(st, err);
+    cove_trace("delete: state dir removed");
+    return r;
 }
 
 int cove_ops_destroy(struct cove_store *st, const struct cove_state *s, struct cove_err *err) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "lib/cleanup.h"
+#include "lib/trace.h"
 #include "runtime/container.h"
 #include "runtime/create.h"
 #include "runtime/init.h"
@@ -67,6 +68,7 @@ int cove_container_run_ex(const struct cove_create_opts *o, const struct cove_ru
         r = cove_exitfile_create(x.store.dirfd, &exit_fd, err);
     if (r == 0)
         r = cove_create_release(&x, err);
+    cove_trace("run: started (exec fifo)");
     if (r == 0)
         cove_create_poststart(&x);
     if (r < 0) {
@@ -89,6 +91,9 @@ int cove_container_run_ex(const struct cove_create_opts *o, const struct cove_ru
     *exit_code = master >= 0 ? cove_io_wait(pid, pidfd, sigfd, master) : run_wait(pid, pidfd, sigfd, o, ro);
     close(pidfd);
     sigprocmask(SIG_SETMASK, &old, NULL);
+    cove_trace("run: the workload exited");
     /* --keep: exitCode + finished in state.json; else delete */
-    return cove_exit_record(o->root, o->id, *exit_code, !keep, exit_fd, err);
+    r = cove_exit_record(o->root, o->id, *exit_code, !keep, exit_fd, err);
+    cove_trace("run: deleted");
+    return r;
 }

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "runtime/hooks.h"
 #include "lib/selfexe.h"
+#include "lib/trace.h"
 #include "runtime/state.h"
 #include "version.h"
 
@@ -50,6 +51,11 @@ static void log_line(FILE *f, bool json, const char *level, const char *msg) {
         fputs("\"\n", f);
     }
     fflush(f);
+}
+
+static void log_trace_point(const char *name, double step_ms, double total_ms, void *arg) {
+    (void)arg;
+    cli_log("debug", "timing: %8.3f ms  (at %8.3f)  %s", step_ms, total_ms, name);
 }
 
 void cli_log(const char *level, const char *fmt, ...) {
@@ -337,6 +343,8 @@ int main(int argc, char **argv) {
         usage(stdout);
         return 0;
     }
+    cove_trace_on = g_cli.debug;
+    cove_trace("cli: exec, dynamic loading, arguments parsed");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
         if (strcmp(commands[i].name, name) == 0) {
             struct cove_err err = {0};
@@ -346,7 +354,10 @@ int main(int argc, char **argv) {
             char **sub_argv = argv + optind;
             g_cmd_argv = sub_argv;
             optind = 0; /* reset getopt for the command's own flags */
-            return commands[i].fn(sub_argc, sub_argv);
+            int rc = commands[i].fn(sub_argc, sub_argv);
+            cove_trace("cli: done");
+            cove_trace_each(log_trace_point, NULL);
+            return rc;
         }
     }
     cli_log("error", "unknown command \"%s\" (see 'cove --help')", name);
