@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -31,7 +32,8 @@ static int open_temp(int dirfd, const char *name, mode_t mode, char *tmp, size_t
     return cove_err_set(err, EEXIST, "create a temp file for %s: every name taken", name);
 }
 
-int cove_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode, struct cove_err *err) {
+static int write_file(int dirfd, const char *name, const void *data, size_t len, mode_t mode, bool durable,
+                      struct cove_err *err) {
     char tmp[PATH_MAX];
     _cleanup_close_ int fd = open_temp(dirfd, name, mode, tmp, sizeof(tmp), err);
     if (fd < 0)
@@ -50,13 +52,22 @@ int cove_write_file_atomic(int dirfd, const char *name, const void *data, size_t
         p += w;
         left -= (size_t)w;
     }
-    /* fsync so a crash never leaves a renamed but empty file */
-    if (fsync(fd) < 0 || renameat(dirfd, tmp, dirfd, name) < 0) {
+    /* durable: fsync so a crash never leaves a renamed but empty file */
+    if ((durable && fsync(fd) < 0) || renameat(dirfd, tmp, dirfd, name) < 0) {
         int e = errno;
         unlinkat(dirfd, tmp, 0);
         return cove_err_sys(err, e, "write %s", name);
     }
     return 0;
+}
+
+int cove_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode, struct cove_err *err) {
+    return write_file(dirfd, name, data, len, mode, true, err);
+}
+
+int cove_write_file_replace(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                            struct cove_err *err) {
+    return write_file(dirfd, name, data, len, mode, false, err);
 }
 
 int cove_read_fd(int fd, const char *path, size_t max, char **data, size_t *len, struct cove_err *err) {

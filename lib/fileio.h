@@ -10,8 +10,16 @@
 #include "lib/err.h"
 
 /* Write a small file atomically: dirfd/name via a random O_EXCL temp +
- * fsync + rename. */
+ * fsync + rename. For what must survive a crash of the host (the image
+ * store, a bundle's config.json). */
 int cove_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode, struct cove_err *err);
+/* The same without the fsync: readers never see a partial file, but a
+ * crash of the host may lose it. For the container state under --root,
+ * which means nothing after a reboot (its processes are gone): runc does
+ * not sync it either, and an fsync on a disk-backed /run costs
+ * milliseconds per container (docs/benchmark.md). */
+int cove_write_file_replace(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                            struct cove_err *err);
 /* Read a whole file (at most max bytes; EFBIG beyond). */
 int cove_read_file(int dirfd, const char *path, size_t max, char **data, size_t *len, struct cove_err *err);
 /* The same from an open fd (path only names it in errors). */

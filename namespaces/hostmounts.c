@@ -99,7 +99,7 @@ int cove_hostmounts_record(int state_dirfd, const char *rootfs, struct cove_err 
     for (size_t i = 0; i < n; i++)
         len += (size_t)snprintf(text + len, cap - len, "%d\n", v[i].id);
     hm_free(v, n);
-    return cove_write_file_atomic(state_dirfd, HOSTMOUNTS_FILE, text, len, 0600, err);
+    return cove_write_file_replace(state_dirfd, HOSTMOUNTS_FILE, text, len, 0600, err);
 }
 
 /* umount the mount whose root path names, if it still is mount id:

@@ -345,7 +345,7 @@ int cove_write_pid_file(const char *path, pid_t pid, struct cove_err *err) {
     if (dfd < 0)
         return cove_err_sys(err, errno, "--pid-file %s", path);
     int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-    int r = cove_write_file_atomic(dfd, name, buf, (size_t)n, 0644, err);
+    int r = cove_write_file_replace(dfd, name, buf, (size_t)n, 0644, err);
     return r < 0 ? cove_err_prefix(err, "--pid-file") : 0;
 }
 
@@ -359,7 +359,7 @@ static int ctx_save_own_cgroup(struct create_ctx *x, struct cove_err *err) {
     int r = cove_read_file(AT_FDCWD, "/proc/self/cgroup", 1 << 16, &data, &len, err);
     if (r < 0)
         return r;
-    return cove_write_file_atomic(x->store.dirfd, COVE_CGROUP_OWN_FILE, data, len, 0600, err);
+    return cove_write_file_replace(x->store.dirfd, COVE_CGROUP_OWN_FILE, data, len, 0600, err);
 }
 
 int cove_create_begin(struct create_ctx *x, const struct cove_create_opts *o, struct cove_err *err) {

@@ -183,7 +183,7 @@ int cove_hooks_persist(int state_dirfd, const char *bundle, const struct cove_co
         return cove_err_set(err, ENOMEM, "out of memory");
     int r = cove_read_file(AT_FDCWD, path, CONFIG_MAX, &data, &len, err);
     if (r == 0)
-        r = cove_write_file_atomic(state_dirfd, HOOKS_COPY, data, len, 0600, err);
+        r = cove_write_file_replace(state_dirfd, HOOKS_COPY, data, len, 0600, err);
     return r < 0 ? cove_err_prefix(err, "hooks: keep a copy for start/delete") : 0;
 }
 

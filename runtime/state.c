@@ -427,7 +427,7 @@ int cove_state_save(const struct cove_store *st, const struct cove_state *s, str
     int r = cove_state_to_json(s, &json, &len, err);
     if (r < 0)
         return r;
-    r = cove_write_file_atomic(st->dirfd, STATE_FILE, json, len, 0600, err);
+    r = cove_write_file_replace(st->dirfd, STATE_FILE, json, len, 0600, err);
     if (r < 0)
         return cove_err_prefix(err, "%s", st->dir);
     return 0;
@@ -497,7 +497,7 @@ int cove_owns_save(const struct cove_store *st, const struct cove_owns *o, struc
                      o->pid_start);
     if (n < 0)
         return cove_err_set(err, ENOMEM, "out of memory");
-    int r = cove_write_file_atomic(st->dirfd, COVE_OWNS_FILE, text, (size_t)n, 0600, err);
+    int r = cove_write_file_replace(st->dirfd, COVE_OWNS_FILE, text, (size_t)n, 0600, err);
     free(text);
     return r;
 }

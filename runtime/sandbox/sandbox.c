@@ -252,7 +252,7 @@ static int write_bundle(struct sandbox *sb, const struct cove_bundle_plan *p, st
         return cove_err_sys(err, errno, "mkdir %s/rootfs", sb->bundle);
     if ((r = cove_bundle_write_lowers(dfd, p, err)) < 0)
         return r;
-    return cove_write_file_atomic(dfd, "config.json", json, len, 0600, err);
+    return cove_write_file_replace(dfd, "config.json", json, len, 0600, err);
 }
 
 /* The child: run in the foreground; create errors go back over errfd.
