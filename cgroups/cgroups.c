@@ -509,10 +509,55 @@ int cove_cgroup_set_devices(const struct cove_cgroup *cg, const struct cove_devi
     return cgv2_devices_apply(l->dir, rules, n, err);
 }
 
+int cove_cgroup_self_join_open(const struct cove_cgroup *cg, struct cove_cgroup_self_join *j, struct cove_err *err) {
+    *j = (struct cove_cgroup_self_join){.cg = cg};
+    if (!cg->n_leaves)
+        return 0;
+    if (!(j->fds = malloc(cg->n_leaves * sizeof(int))))
+        return cove_err_set(err, ENOMEM, "out of memory");
+    j->n = cg->n_leaves;
+    for (size_t i = 0; i < j->n; i++)
+        j->fds[i] = -1;
+    for (size_t i = 0; i < j->n; i++) {
+        const struct cove_cgroup_leaf *l = &cg->leaves[i];
+        if (!l->hierarchy)
+            continue; /* cgroup2: CLONE_INTO_CGROUP, or add_pid */
+        _cleanup_free_ char *path = NULL;
+        if (asprintf(&path, "%s/tasks", l->dir) < 0)
+            return cove_err_set(err, ENOMEM, "out of memory");
+        if ((j->fds[i] = open(path, O_WRONLY | O_CLOEXEC)) < 0) {
+            int e = errno;
+            j->fds[i] = -1;
+            cove_cgroup_self_join_close(j);
+            return cove_err_sys(err, e, "%s: open", path);
+        }
+    }
+    return 0;
+}
+
+int cove_cgroup_self_join(struct cove_cgroup_self_join *j, struct cove_err *err) {
+    int r = 0;
+    for (size_t i = 0; i < j->n; i++) {
+        if (j->fds[i] < 0)
+            continue;
+        if (r == 0 && write(j->fds[i], "0", 1) != 1)
+            r = cove_err_sys(err, errno, "%s/tasks: join", j->cg->leaves[i].dir);
+        cove_close(&j->fds[i]);
+    }
+    return r;
+}
+
+void cove_cgroup_self_join_close(struct cove_cgroup_self_join *j) {
+    for (size_t i = 0; j->fds && i < j->n; i++)
+        cove_close(&j->fds[i]);
+    free(j->fds);
+    *j = (struct cove_cgroup_self_join){0};
+}
+
 int cove_cgroup_add_pid(const struct cove_cgroup *cg, pid_t pid, struct cove_err *err) {
     for (size_t i = 0; i < cg->n_leaves; i++) {
         const struct cove_cgroup_leaf *l = &cg->leaves[i];
-        if (!l->hierarchy && cg->v2_born_inside)
+        if ((!l->hierarchy && cg->v2_born_inside) || (l->hierarchy && cg->v1_self_joined))
             continue;
         int r = cgfs_writef(err, l->dir, "cgroup.procs", "%d", (int)pid);
         if (r < 0)

@@ -72,7 +72,27 @@ struct cove_cgroup {
     /* Set by the runtime after clone3(CLONE_INTO_CGROUP, v2_fd) succeeded:
      * add_pid then skips the cgroup2 hierarchy. */
     bool v2_born_inside;
+    /* Set by the runtime when the child joins the v1 hierarchies itself
+     * (cove_cgroup_self_join): add_pid then skips them. */
+    bool v1_self_joined;
 };
+
+/* Joining the v1 hierarchies without the kernel's global lock. Moving a
+ * task by pid (cgroup.procs) takes cgroup_threadgroup_rwsem for writing, a
+ * percpu rwsem whose writer waits for an RCU grace period: 1 to 10 ms per
+ * container on this kind of host, and worse with many writers at once. A
+ * thread that moves itself through `tasks` ("0") takes no such lock. So
+ * the parent opens the `tasks` file of every v1 leaf before clone3, the
+ * child — one thread, right after clone3 — writes "0" to each, and the
+ * parent sets v1_self_joined so add_pid leaves them alone. */
+struct cove_cgroup_self_join {
+    int *fds; size_t n;
+    const struct cove_cgroup *cg;   /* for the error messages */
+};
+int cove_cgroup_self_join_open(const struct cove_cgroup *cg, struct cove_cgroup_self_join *j, struct cove_err *err);
+/* In the child: write "0" to each and close them. */
+int cove_cgroup_self_join(struct cove_cgroup_self_join *j, struct cove_err *err);
+void cove_cgroup_self_join_close(struct cove_cgroup_self_join *j);
 
 /* Normalize cgroupsPath like runc's cgroupfs driver. Absolute paths are
  * taken from each hierarchy root ("/a//b/./c" -> "/a/b/c"); relative ones

@@ -211,6 +211,7 @@ static _Noreturn void ctx_child(struct create_ctx *x, int parent_sock, int child
         .cgroup_host = &x->cghost,
         .cgroup_path = x->cgpath,
         .cgroup = &x->cg,
+        .cgroup_join = &x->cg_join,
         .bundle = x->bundle,
         .created = x->created,
         .idmap_fds = x->idmap_fds,
@@ -235,6 +236,8 @@ static int ctx_spawn(struct create_ctx *x, struct cove_err *err) {
         ca.flags |= CLONE_INTO_CGROUP;
         ca.cgroup = (uint64_t)x->cg.v2_fd;
     }
+    if ((r = cove_cgroup_self_join_open(&x->cg, &x->cg_join, err)) < 0)
+        return r;
     struct spawn_ns ns = {-1, -1};
     if ((r = spawn_ns_prepare(x, &ns, err)) < 0) {
         spawn_ns_restore(&ns);
@@ -246,6 +249,9 @@ static int ctx_spawn(struct create_ctx *x, struct cove_err *err) {
     if (pid == 0)
         ctx_child(x, sp[0], sp[1]);
     spawn_ns_restore(&ns);
+    /* the init writes itself into the v1 hierarchies: add_pid skips them */
+    cove_cgroup_self_join_close(&x->cg_join);
+    x->cg.v1_self_joined = pid > 0;
     if (pid < 0)
         return helper ? pid : cove_err_sys(err, e, "clone3");
     x->sock = TAKE_FD(sp[0]);
@@ -456,6 +462,7 @@ void cove_create_free(struct create_ctx *x) {
     cove_create_io_free(x);
     if (x->have_store)
         cove_store_close(&x->store);
+    cove_cgroup_self_join_close(&x->cg_join);
     cove_cgroup_free(&x->cg);
     if (x->have_cghost)
         cove_cgroup_host_free(&x->cghost);

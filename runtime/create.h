@@ -20,6 +20,7 @@ struct create_ctx {
     char *bundle, *rootfs, *cgpath;
     struct cove_cgroup_host cghost; bool have_cghost;
     struct cove_cgroup cg; bool have_cg;
+    struct cove_cgroup_self_join cg_join;   /* the v1 `tasks` fds the init writes itself into */
     struct cove_seccomp_prog seccomp; bool have_seccomp;
     char *seccomp_cache; bool seccomp_miss;   /* <root>/.seccomp~cache; the filter was not in it */
     struct cove_store store; bool have_store;

@@ -59,6 +59,7 @@ struct exec_ctx {
     struct cove_seccomp_prog seccomp; bool have_seccomp;
     struct cove_cgroup_host host; bool have_host;
     struct cove_cgroup cg; bool have_cg;
+    struct cove_cgroup_self_join cg_join;   /* v1 `tasks` fds: the child moves itself in */
     int init_pidfd, sock, child_sock, console_child, console_parent, pidfd;
     int root_fd;            /* the init's root, when it shares our mount namespace; -1 */
     int ns_flags;           /* namespaces the child joins (not pid) */
@@ -344,6 +345,9 @@ _Noreturn static void exec_child(struct exec_ctx *x) {
     int sock = x->child_sock;
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
         _exit(1);
+    /* one thread moving itself: no global cgroup lock (cgroups.h) */
+    if (cove_cgroup_self_join(&x->cg_join, &err) < 0)
+        cove_proto_child_fail(sock, &err);
     cove_proto_child_wait(sock, COVE_MSG_GO);
     if (cove_fds_move_above(&sock, 3 + x->nfds, &err) < 0)
         cove_proto_child_fail(sock, &err);
@@ -393,10 +397,14 @@ static int exec_spawn(struct exec_ctx *x, struct cove_err *err) {
         ca.flags |= CLONE_INTO_CGROUP;
         ca.cgroup = (uint64_t)x->cg.v2_fd;
     }
+    if (x->have_cg && (r = cove_cgroup_self_join_open(&x->cg, &x->cg_join, err)) < 0)
+        return r;
     pid_t pid = cove_clone3(&ca, sizeof(ca));
     int clone_errno = errno;
     if (pid == 0)
         exec_child(x);
+    cove_cgroup_self_join_close(&x->cg_join);
+    x->cg.v1_self_joined = pid > 0;
     if (pid > 0)
         x->pid = pid; /* from here a failure kills it (exec_abort) */
     /* nothing else cove forks may land in the container (a sanitizer's
@@ -451,10 +459,8 @@ static void exec_free(struct exec_ctx *x) {
     int *fds[] = {&x->init_pidfd, &x->sock, &x->child_sock, &x->console_child, &x->console_parent, &x->pidfd,
                   &x->root_fd};
     for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
-        if (*fds[i] >= 0) {
-            close(*fds[i]);
-            *fds[i] = -1;
-        }
+        cove_close(fds[i]);
+    cove_cgroup_self_join_close(&x->cg_join);
     if (x->have_store) {
         cove_state_free(&x->s);
         cove_store_close(&x->st);

@@ -142,7 +142,10 @@ _Noreturn void cove_init_main(const struct cove_init_args *a) {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() == 1)
         _exit(1);
 
-    if (cove_proto_userns_child(a->sock, c, &err) < 0 ||
+    /* first of all: one thread, moving itself into its v1 cgroups (no
+     * global lock, see cgroups.h) before anything it does can be charged */
+    if (cove_cgroup_self_join(a->cgroup_join, &err) < 0 ||
+        cove_proto_userns_child(a->sock, c, &err) < 0 ||
         init_wait_go(a, &err) < 0 ||
         cove_process_set_initial_affinity(&c->process, &err) < 0 ||
         init_join_namespaces(c, &err) < 0 ||

@@ -30,6 +30,7 @@ struct cove_init_args {
     const struct cove_cgroup_host *cgroup_host;
     const char *cgroup_path;
     const struct cove_cgroup *cgroup;
+    struct cove_cgroup_self_join *cgroup_join; /* v1: the init moves itself in, first of all */
     /* for the state JSON of createContainer/startContainer hooks */
     const char *bundle;
     const char *created;

@@ -50,6 +50,27 @@ t_container_init_is_in_its_cgroups() {
     done
 }
 
+# the init and an exec'd process move themselves into the v1 hierarchies
+# (cgroups.h: cove_cgroup_self_join): each must be in every hierarchy the
+# host has, cgroup2 included, as seen by the kernel
+t_init_and_exec_are_in_every_hierarchy() {
+    start_limited all '.linux.resources.pids = {limit: 50}'
+    local want="$CG_PARENT/all" pid xpid line n=0 hier
+    pid=$(ctr_state all .pid)
+    # read from the host: inside, a cgroup namespace shows "/"
+    assert_ok cove exec -d --pid-file "$TEST_TMP/x.pid" "$(cid all)" sleep 600
+    xpid=$(cat "$TEST_TMP/x.pid")
+    hier=$(grep -c . /proc/self/cgroup)
+    for src in "init:$(cat "/proc/$pid/cgroup")" "exec:$(cat "/proc/$xpid/cgroup")"; do
+        n=0
+        while read -r line; do
+            assert_eq "$want" "${line#*:*:}" "${src%%:*} in ${line%:*}"
+            n=$((n + 1))
+        done <<<"${src#*:}"
+        assert_eq "$hier" "$n" "${src%%:*}: hierarchies"
+    done
+}
+
 t_pids_limit_is_enforced() {
     # the inner shell dies at the first failed fork; its sleeps stay
     make_bundle b sh -c 'sh -c "for i in 1 2 3 4 5 6 7 8 9 10; do sleep 600 & done"; echo spawned; exec sleep 600'

@@ -469,6 +469,38 @@ Test(cgroups, v1_freeze_add_pid_and_pids, .init = setup, .fini = teardown) {
     destroy_fake(&cg, &h);
 }
 
+/* v1: the child moves itself ("0" into tasks, no global lock); add_pid then
+ * writes only the cgroup2 leaf of a hybrid host */
+Test(cgroups, v1_self_join_writes_zero_to_tasks_and_add_pid_skips_v1, .init = setup, .fini = teardown) {
+    struct cove_cgroup_host h;
+    struct cove_cgroup cg = make_v1(&h);
+    struct cove_err err = { 0 };
+    for (size_t i = 0; i < cg.n_leaves; i++)
+        touch(cg.leaves[i].dir, "tasks", "cgroup.procs", NULL);
+    struct cove_cgroup_self_join j;
+    cr_assert_eq(cove_cgroup_self_join_open(&cg, &j, &err), 0, "%s", err.msg);
+    cr_assert_eq(cove_cgroup_self_join(&j, &err), 0, "%s", err.msg);
+    cove_cgroup_self_join_close(&j);
+    size_t v1 = 0;
+    for (size_t i = 0; i < cg.n_leaves; i++) {
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/tasks", cg.leaves[i].dir);
+        cr_assert_str_eq(slurp(path), cg.leaves[i].hierarchy ? "0" : "", "%s", path);
+        v1 += cg.leaves[i].hierarchy != NULL;
+    }
+    cr_assert_geq(v1, 2);
+    cg.v1_self_joined = true;
+    cr_assert_eq(cove_cgroup_add_pid(&cg, 4242, &err), 0, "%s", err.msg);
+    cr_assert_str_eq(slurp(P("cg/systemd/c/cgroup.procs")), "");
+    cr_assert_str_eq(slurp(P("cg/unified/c/cgroup.procs")), "4242");
+    /* a leaf without tasks: the open fails naming it, nothing stays open */
+    unlink(P("cg/pids/c/tasks"));
+    cr_assert_lt(cove_cgroup_self_join_open(&cg, &j, &err), 0);
+    cr_assert_not_null(strstr(err.msg, "pids/c/tasks"), "%s", err.msg);
+    cr_assert_null(j.fds);
+    destroy_fake(&cg, &h);
+}
+
 /* ---------------------------------------------------------------- v2 */
 
 static void fake_v2(struct cove_cgroup_host *h) {
