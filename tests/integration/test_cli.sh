@@ -199,4 +199,22 @@ t_coves_own_commands_take_global_options_after_the_command() {
     assert_contains "$ERR" "unexpected argument extra"
 }
 
+# --debug: the start-up breakdown (lib/trace.h), one line per phase, from
+# before the protecting re-exec to the end of delete; nothing without it
+t_debug_prints_the_start_up_breakdown() {
+    make_bundle b true
+    run_capture timeout 30 "$COVE" --root "$ROOT" --debug run --bundle "$(_abs b)" "$(cid b)"
+    assert_eq 0 "$RC" "run --debug (stderr: $ERR)"
+    local phase
+    for phase in "start (before the re-exec)" "create: config.json parsed" "create: clone3 of the init" \
+                 "create: GO to READY" "run: the workload exited" "delete: state dir removed" "cli: done"; do
+        assert_contains "$ERR" "$phase"
+    done
+    assert_match "$(grep -m1 'create: clone3' <<<"$ERR")" 'timing: +[0-9]+\.[0-9]{3} ms'
+    ctr_run b2 b
+    assert_eq 0 "$RC" "run"
+    case $ERR in *timing:*) fail "timing lines without --debug: $ERR" ;; esac
+    assert_nothing_left
+}
+
 run_cases
