@@ -82,7 +82,11 @@ static int open_masked_target(int rootfd, const char *path, struct cove_err *err
     return fd;
 }
 
-static int masked_one(int rootfd, int *nullfd, const char *path, struct cove_err *err) {
+/* Masked directories share one empty read-only tmpfs: the first one gets
+ * a new instance (*dirmask, kept attached there), the others a clone of
+ * that mount. One superblock per container instead of one per masked
+ * directory (docs/benchmark.md). */
+static int masked_one(int rootfd, int *nullfd, int *dirmask, const char *path, struct cove_err *err) {
     _cleanup_close_ int fd = open_masked_target(rootfd, path, err);
     if (fd == -ENOENT) {          /* the spec: a missing path is not an error */
         cove_err_clear(err);
@@ -94,8 +98,16 @@ static int masked_one(int rootfd, int *nullfd, const char *path, struct cove_err
     if (fstat(fd, &st) < 0)
         return cove_err_sys(err, errno, "stat");
     _cleanup_close_ int mfd = -1;
-    if (S_ISDIR(st.st_mode)) {
+    if (S_ISDIR(st.st_mode) && *dirmask >= 0) {
+        mfd = cove_mnt_clone(*dirmask, "", false, err);
+    } else if (S_ISDIR(st.st_mode)) {
         mfd = cove_mnt_fs_create("tmpfs", "tmpfs", NULL, MS_RDONLY, err);
+        if (mfd < 0)
+            return mfd;
+        int r = cove_mnt_attach(mfd, fd, err);
+        if (r == 0)
+            *dirmask = TAKE_FD(mfd);
+        return r;
     } else {
         if (*nullfd < 0) {
             *nullfd = masked_open_devnull(rootfd, err);
@@ -115,10 +127,10 @@ int cove_masked_paths_apply(const struct cove_config *c, struct cove_err *err) {
     _cleanup_close_ int rootfd = masked_open_root(err);
     if (rootfd < 0)
         return rootfd;
-    _cleanup_close_ int nullfd = -1;
+    _cleanup_close_ int nullfd = -1, dirmask = -1;
     for (size_t i = 0; i < c->linux.n_masked_paths; i++) {
         const char *p = c->linux.masked_paths[i];
-        int r = masked_one(rootfd, &nullfd, p, err);
+        int r = masked_one(rootfd, &nullfd, &dirmask, p, err);
         if (r < 0)
             return cove_err_prefix(err, "linux.maskedPaths[%zu] (%s)", i, p);
     }

@@ -155,6 +155,36 @@ t_masked_paths_read_empty() {
     assert_eq "$(printf 'timer_list=0\nfw=0\nfile=\ndir=0')" "$OUT" "masked paths"
 }
 
+# masked directories share one empty read-only tmpfs (one superblock per
+# container, not one per directory): same device in mountinfo, read-only,
+# and nothing written to one shows in another
+t_masked_directories_share_one_read_only_tmpfs() {
+    make_bundle b sh /probe
+    # per directory: "<major:minor> <mount options> <fs type>" (the type
+    # follows the " - " that ends the optional fields)
+    cat > "$TEST_TMP/b/rootfs/probe" <<'PROBE'
+for d in /secretdir /otherdir /sys/firmware; do
+    grep " $d " /proc/self/mountinfo | while read -r id par dev root mp opts rest; do
+        rest=" $rest"
+        echo "$dev $opts ${rest#* - }"
+    done
+done
+touch /secretdir/x 2>/dev/null && echo WRITABLE || echo ro
+PROBE
+    mkdir -p "$TEST_TMP/b/rootfs/secretdir" "$TEST_TMP/b/rootfs/otherdir"
+    cfg_set b '.linux.maskedPaths += ["/secretdir", "/otherdir"]'
+    ctr_run share b
+    assert_eq 0 "$RC" "exit code (stderr: $ERR)"
+    local lines dev opts fs; lines=$(head -n 3 <<<"$OUT")
+    assert_eq 3 "$(grep -c . <<<"$lines")" "three masked directories in mountinfo: $OUT"
+    assert_eq 1 "$(cut -d' ' -f1 <<<"$lines" | sort -u | wc -l)" "one device for all: $lines"
+    while read -r dev opts fs; do
+        assert_match "$fs" '^tmpfs ' "filesystem of $dev"
+        assert_match "$opts" '^ro(,|$)' "mount options of $dev"
+    done <<<"$lines"
+    assert_eq ro "$(tail -n 1 <<<"$OUT")" "a masked directory is read-only"
+}
+
 t_readonly_paths_are_read_only() {
     make_bundle b sh -c 'touch /data/x 2>/dev/null && echo data-WRITABLE || echo data-ro
         touch /other 2>/dev/null && echo other-rw
