@@ -152,11 +152,12 @@ int cove_rm_tree_at(int dirfd, const char *name) {
         return 0;
     if (errno == ENOENT)
         return 0;
-    if (errno != EISDIR && errno != EPERM)   /* EPERM: Linux's answer for a directory */
-        return -errno;
+    int why = errno;
+    if (why != EISDIR && why != EPERM)   /* EPERM: POSIX's answer for a directory */
+        return -why;
     _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? 0 : -errno;
+    if (fd < 0)  /* not a directory after all: the unlink's own error */
+        return errno == ENOENT ? 0 : errno == ENOTDIR ? -why : -errno;
     int r = cove_rm_contents_at(fd);
     if (r < 0)
         return r;

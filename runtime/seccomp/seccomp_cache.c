@@ -265,15 +265,13 @@ static int cache_key(const struct cove_seccomp *s, struct canon *c, uint64_t *ke
 int cove_seccomp_build_cached(const struct cove_seccomp *s, const char *cache_dir, struct cove_seccomp_prog *out,
                               bool *miss, struct cove_err *err) {
     *miss = false;
-    struct canon c;
+    struct canon c = {0};
     uint64_t key;
     char name[32];
-    if (!cache_dir || cache_key(s, &c, &key, name) < 0) {  /* cannot key it: just compile */
-        if (cache_dir)
-            free(c.buf);
-        return cove_seccomp_build(s, out, err);
-    }
+    int keyed = cache_dir ? cache_key(s, &c, &key, name) : -1;
     _cleanup_free_ unsigned char *canon_buf = c.buf;
+    if (keyed < 0)  /* no cache, or cannot key it: just compile */
+        return cove_seccomp_build(s, out, err);
     _cleanup_close_ int dirfd = cache_dir_open(cache_dir);
     if (dirfd >= 0 && cache_load(dirfd, name, &c, key, out) == 1)
         return 0;
@@ -284,15 +282,13 @@ int cove_seccomp_build_cached(const struct cove_seccomp *s, const char *cache_di
 }
 
 void cove_seccomp_cache_store(const struct cove_seccomp *s, const char *cache_dir, const struct cove_seccomp_prog *p) {
-    struct canon c;
+    struct canon c = {0};
     uint64_t key;
     char name[32];
-    if (!cache_dir || cache_key(s, &c, &key, name) < 0) {
-        if (cache_dir)
-            free(c.buf);
-        return;
-    }
+    int keyed = cache_dir ? cache_key(s, &c, &key, name) : -1;
     _cleanup_free_ unsigned char *canon_buf = c.buf;
+    if (keyed < 0)
+        return;
     (void)mkdir(cache_dir, 0700);
     _cleanup_close_ int dirfd = cache_dir_open(cache_dir);
     if (dirfd >= 0)
