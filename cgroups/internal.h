@@ -57,6 +57,13 @@ int cgv2_apply(const struct cove_cgroup *cg, const char *dir, const struct cove_
  * to leaf's parent. leaf_rel is the leaf path relative to root. */
 int cgv2_enable_controllers(const char *root, const char *leaf_rel, struct cove_err *err);
 int cgv2_freeze(const char *dir, bool frozen, struct cove_err *err);
+/* runc's conversions of the v1-shaped spec values (also the systemd
+ * driver's unit properties): cpu.shares [2, 262144] -> cpu.weight
+ * [1, 10000]; blkio weight [10, 1000] -> io.weight [1, 10000] (0: unset);
+ * memory.swap (memory+swap) -> memory.swap.max (*out -1 "max", 0 unset). */
+uint64_t cgv2_shares_to_weight(uint64_t shares);
+uint64_t cgv2_blkio_to_io_weight(uint64_t w);
+int cgv2_swap_to_v2(int64_t swap, int64_t limit, int64_t *out, struct cove_err *err);
 
 /* v2 eBPF device filter. Builds the program for rules + the default allow
  * list; cgv2_devices_build is pure (for tests), cgv2_devices_apply loads and

@@ -18,7 +18,7 @@
 
 /* runc's ConvertCPUSharesToCgroupV2Value: maps [2, 262144] onto
  * [1, 10000]; 0 means unset. */
-static uint64_t shares_to_weight(uint64_t shares) {
+uint64_t cgv2_shares_to_weight(uint64_t shares) {
     if (shares == 0)
         return 0;
     if (shares < 2)
@@ -27,7 +27,7 @@ static uint64_t shares_to_weight(uint64_t shares) {
 }
 
 /* runc's ConvertBlkIOToIOWeightValue: [10, 1000] onto [1, 10000]. */
-static uint64_t blkio_to_io_weight(uint64_t w) {
+uint64_t cgv2_blkio_to_io_weight(uint64_t w) {
     if (w == 0)
         return 0;
     if (w < 10)
@@ -37,7 +37,7 @@ static uint64_t blkio_to_io_weight(uint64_t w) {
 
 /* runc's ConvertMemorySwapToCgroupV2Value: the spec's swap is memory+swap
  * (v1 memsw), v2's memory.swap.max is swap alone. *out: -1 "max", 0 unset. */
-static int swap_to_v2(int64_t swap, int64_t limit, int64_t *out, struct cove_err *err) {
+int cgv2_swap_to_v2(int64_t swap, int64_t limit, int64_t *out, struct cove_err *err) {
     if (limit == -1 && swap == 0) {
         *out = -1;
         return 0;
@@ -98,7 +98,7 @@ int cgv2_validate(const struct cove_resources *res, struct cove_err *err) {
                             res->memory.swappiness.v);
     if (res->has_memory && res->memory.swap.set) {
         int64_t out;
-        int r = swap_to_v2(res->memory.swap.v, res->memory.limit.set ? res->memory.limit.v : 0, &out, err);
+        int r = cgv2_swap_to_v2(res->memory.swap.v, res->memory.limit.set ? res->memory.limit.v : 0, &out, err);
         if (r < 0)
             return r;
     }
@@ -118,7 +118,7 @@ int cgv2_validate(const struct cove_resources *res, struct cove_err *err) {
 static int v2_memory(const char *d, const struct cove_memory *m, struct cove_err *err) {
     int64_t limit = m->limit.set ? m->limit.v : 0, swap = m->swap.set ? m->swap.v : 0, v2swap;
     char buf[32];
-    int r = swap_to_v2(swap, limit, &v2swap, err);
+    int r = cgv2_swap_to_v2(swap, limit, &v2swap, err);
     if (r < 0)
         return r;
     const char *s = num_str(v2swap, buf, sizeof(buf));
@@ -140,7 +140,7 @@ static int v2_memory(const char *d, const struct cove_memory *m, struct cove_err
 static int v2_cpu(const char *d, const struct cove_cpu *c, struct cove_err *err) {
     int r;
     if (c->shares.set && c->shares.v &&
-        (r = cgfs_writef(err, d, "cpu.weight", "%" PRIu64, shares_to_weight(c->shares.v))) < 0)
+        (r = cgfs_writef(err, d, "cpu.weight", "%" PRIu64, cgv2_shares_to_weight(c->shares.v))) < 0)
         return r;
     int64_t quota = c->quota.set ? c->quota.v : 0;
     uint64_t period = c->period.set ? c->period.v : 0;
@@ -176,7 +176,7 @@ static int v2_io(const char *d, const struct cove_blkio *b, struct cove_err *err
     bool bfq = (b->weight.set || b->n_weight_device) && cgfs_exists(d, "io.bfq.weight");
     if (b->weight.set && b->weight.v) {
         r = bfq ? cgfs_writef(err, d, "io.bfq.weight", "%" PRIu64, b->weight.v)
-                : cgfs_writef(err, d, "io.weight", "%" PRIu64, blkio_to_io_weight(b->weight.v));
+                : cgfs_writef(err, d, "io.weight", "%" PRIu64, cgv2_blkio_to_io_weight(b->weight.v));
         if (r < 0)
             return r;
     }
@@ -185,7 +185,7 @@ static int v2_io(const char *d, const struct cove_blkio *b, struct cove_err *err
         if (!w->weight.set)
             continue;
         r = cgfs_writef(err, d, bfq ? "io.bfq.weight" : "io.weight", "%" PRId64 ":%" PRId64 " %" PRIu64, w->major,
-                        w->minor, bfq ? w->weight.v : blkio_to_io_weight(w->weight.v));
+                        w->minor, bfq ? w->weight.v : cgv2_blkio_to_io_weight(w->weight.v));
         if (r < 0)
             return r;
     }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgroups/systemd.h"
 #include "runtime/container.h"
 #include "runtime/cgops.h"
 #include "lib/cleanup.h"
@@ -55,8 +56,8 @@ void cove_cgops_thaw(const char *state_dir, const struct cove_state *s) {
 /* The one shape every locked operation shares: open+lock, load, derive the
  * status, check it, open the cgroup, act, release. */
 enum cg_check { CHECK_PAUSE, CHECK_RESUME, CHECK_LIVE };
-typedef int (*cg_action)(const struct cove_cgroup_host *host, const struct cove_cgroup *cg, void *arg,
-                         struct cove_err *err);
+typedef int (*cg_action)(const struct cove_state *s, const struct cove_cgroup_host *host, const struct cove_cgroup *cg,
+                         void *arg, struct cove_err *err);
 
 static int with_cgroup(const char *root, const char *id, enum cg_check check, cg_action act, void *arg,
                        struct cove_err *err) {
@@ -73,7 +74,7 @@ static int with_cgroup(const char *root, const char *id, enum cg_check check, cg
         struct cove_cgroup_host host;
         struct cove_cgroup cg;
         if ((r = cg_open(c.st.dir, &c.s, &host, &cg, err)) == 0) {
-            r = act(&host, &cg, arg, err);
+            r = act(&c.s, &host, &cg, arg, err);
             cove_ops_close_cgroup(&host, &cg);
         }
     }
@@ -81,8 +82,9 @@ static int with_cgroup(const char *root, const char *id, enum cg_check check, cg
     return r;
 }
 
-static int act_freeze(const struct cove_cgroup_host *host, const struct cove_cgroup *cg, void *arg,
-                      struct cove_err *err) {
+static int act_freeze(const struct cove_state *s, const struct cove_cgroup_host *host, const struct cove_cgroup *cg,
+                      void *arg, struct cove_err *err) {
+    (void)s;
     (void)host;
     return cove_cgroup_freeze(cg, *(bool *)arg, err);
 }
@@ -110,8 +112,9 @@ static bool catches(pid_t pid, int sig) {
 
 struct deadline_arg { pid_t init; bool grace; };
 
-static int act_deadline(const struct cove_cgroup_host *host, const struct cove_cgroup *cg, void *arg,
-                        struct cove_err *err) {
+static int act_deadline(const struct cove_state *s, const struct cove_cgroup_host *host, const struct cove_cgroup *cg,
+                        void *arg, struct cove_err *err) {
+    (void)s;
     (void)host;
     struct deadline_arg *a = arg;
     struct cove_err ignored = { 0 };
@@ -137,8 +140,9 @@ int cove_container_deadline(const char *root, const char *id, bool *grace, struc
 
 struct pids_arg { pid_t **pids; size_t *n; };
 
-static int act_pids(const struct cove_cgroup_host *host, const struct cove_cgroup *cg, void *arg,
-                    struct cove_err *err) {
+static int act_pids(const struct cove_state *s, const struct cove_cgroup_host *host, const struct cove_cgroup *cg,
+                    void *arg, struct cove_err *err) {
+    (void)s;
     (void)host;
     struct pids_arg *a = arg;
     return cove_cgroup_pids(cg, a->pids, a->n, err);
@@ -151,21 +155,33 @@ int cove_container_pids(const char *root, const char *id, pid_t **pids, size_t *
     return with_cgroup(root, id, CHECK_LIVE, act_pids, &a, err);
 }
 
-static int act_update(const struct cove_cgroup_host *host, const struct cove_cgroup *cg, void *arg,
-                      struct cove_err *err) {
+static int act_update(const struct cove_state *s, const struct cove_cgroup_host *host, const struct cove_cgroup *cg,
+                      void *arg, struct cove_err *err) {
     const struct cove_resources *res = arg;
     int r = cove_cgroup_validate(host, res, err);
-    if (r == 0)
-        r = cove_cgroup_apply(cg, res, err);
-    return r;
+    if (r < 0)
+        return r;
+    /* --systemd-cgroup: the unit's properties first, so that systemd
+     * keeps (and re-applies) the new values rather than the old ones */
+    if (s->systemd_unit) {
+        struct cove_systemd_props p;
+        if ((r = cove_systemd_props_from_config(res, NULL, 0, &p, err)) < 0)
+            return r;
+        r = cove_systemd_set_props(s->systemd_unit, &p, err);
+        cove_systemd_props_free(&p);
+        if (r < 0)
+            return r;
+    }
+    return cove_cgroup_apply(cg, res, err);
 }
 
 int cove_container_update(const char *root, const char *id, const struct cove_resources *res, struct cove_err *err) {
     return with_cgroup(root, id, CHECK_LIVE, act_update, (void *)res, err);
 }
 
-static int act_stats(const struct cove_cgroup_host *host, const struct cove_cgroup *cg, void *arg,
-                     struct cove_err *err) {
+static int act_stats(const struct cove_state *s, const struct cove_cgroup_host *host, const struct cove_cgroup *cg,
+                     void *arg, struct cove_err *err) {
+    (void)s;
     (void)host;
     return cove_cgroup_stats(cg, arg, err);
 }

@@ -70,11 +70,28 @@ static char *seccomp_cache_dir(const char *root) {
     return dir;
 }
 
+/* --systemd-cgroup: the scope from cgroupsPath's "slice:prefix:name", its
+ * unit properties, and its cgroup (absolute) as the container's path. Pure
+ * cgroup v2 only: on a hybrid or v1 host runc's driver keeps a cgroup per
+ * v1 hierarchy beside the unit, which cove does not do (yet). */
+static int ctx_plan_systemd(struct create_ctx *x, struct cove_err *err) {
+    int r;
+    if ((r = cove_systemd_check(err)) < 0)
+        return r;
+    if (x->cghost.mode != COVE_CG_UNIFIED)
+        return cove_err_set(err, ENOTSUP, "--systemd-cgroup: supported on a pure cgroup v2 host only (this one has v1 hierarchies)");
+    if ((r = cove_systemd_parse_path(x->config->linux.cgroups_path, x->opts->id, &x->sdunit, err)) < 0)
+        return r;
+    x->systemd = true;
+    if ((r = cove_systemd_props_from_config(&x->config->linux.resources, x->config->annotations,
+                                            x->config->n_annotations, &x->sdprops, err)) < 0)
+        return r;
+    return (x->cgpath = strdup(x->sdunit.path)) ? 0 : cove_err_set(err, ENOMEM, "out of memory");
+}
+
 static int ctx_plan(struct create_ctx *x, struct cove_err *err) {
     const struct cove_create_opts *o = x->opts;
     int r;
-    if (o->systemd_cgroup)
-        return cove_err_set(err, ENOTSUP, "--systemd-cgroup: the systemd cgroup driver is not supported by cove; use the cgroupfs driver (drop the flag)");
     if ((r = cove_state_validate_id(o->id, err)) < 0)
         return r;
     char bundle[PATH_MAX];
@@ -114,7 +131,10 @@ static int ctx_plan(struct create_ctx *x, struct cove_err *err) {
     if ((r = cove_cgroup_host_detect(COVE_CGROUP_ROOT, &x->cghost, err)) < 0)
         return r;
     x->have_cghost = true;
-    if ((r = cove_cgroup_resolve_path(x->config->linux.cgroups_path, o->id, &x->cgpath, err)) < 0)
+    if (o->systemd_cgroup) {
+        if ((r = ctx_plan_systemd(x, err)) < 0)
+            return r;
+    } else if ((r = cove_cgroup_resolve_path(x->config->linux.cgroups_path, o->id, &x->cgpath, err)) < 0)
         return cove_err_prefix(err, "linux.cgroupsPath");
     if ((r = cove_cgroup_validate(&x->cghost, &x->config->linux.resources, err)) < 0)
         return r;
@@ -275,7 +295,8 @@ static int ctx_spawn(struct create_ctx *x, struct cove_err *err) {
 
 /* right after the clone, before anything else can fail or be killed */
 static int ctx_record_pid(struct create_ctx *x, struct cove_err *err) {
-    struct cove_owns owns = {.cgroup_path = x->cgpath, .pid = x->pid, .pid_start = cove_proc_start_time(x->pid, NULL)};
+    struct cove_owns owns = {.cgroup_path = x->cgpath, .systemd_unit = x->systemd ? x->sdunit.unit : NULL,
+                             .pid = x->pid, .pid_start = cove_proc_start_time(x->pid, NULL)};
     return cove_owns_save(&x->store, &owns, err);
 }
 
@@ -329,6 +350,7 @@ static int ctx_record(struct create_ctx *x, struct cove_err *err) {
     s.owner = "";
     s.cgroup_path = x->cgpath;
     s.cgroup_owned = true;
+    s.systemd_unit = x->systemd ? x->sdunit.unit : NULL;
     s.annotations = x->config->annotations;
     s.n_annotations = x->config->n_annotations;
     cove_linux_extras_record(x, &s);
@@ -379,6 +401,39 @@ static int ctx_save_own_cgroup(struct create_ctx *x, struct cove_err *err) {
     return cove_write_file_replace(x->store.dirfd, COVE_CGROUP_OWN_FILE, data, len, 0600, err);
 }
 
+/* The cgroup and its limits (cgroupfs driver: before the clone, so that
+ * the init is born in it). */
+static int ctx_make_cgroup(struct create_ctx *x, struct cove_err *err) {
+    int r = cove_cgroup_create(&x->cghost, x->cgpath, &x->cg, err);
+    if (r < 0)
+        return r;
+    x->have_cg = true;
+    if ((r = cove_cgroup_apply(&x->cg, &x->config->linux.resources, err)) < 0)
+        return r;
+    return cove_cgroup_set_devices(&x->cg, x->config->linux.resources.devices, x->config->linux.resources.n_devices,
+                                   err);
+}
+
+/* --systemd-cgroup: a scope needs a pid to exist, so it is made after the
+ * clone: systemd moves the init (still waiting for GO) into it. Then the
+ * scope's cgroup is the container's, for the limits systemd has no
+ * property for and the device filter, as with cgroupfs. */
+static int ctx_systemd_scope(struct create_ctx *x, struct cove_err *err) {
+    int r = cove_systemd_start_scope(&x->sdunit, x->pid, &x->sdprops, err);
+    if (r < 0)
+        return r;
+    x->sd_started = true;
+    cove_trace("create: systemd scope started");
+    if ((r = cove_cgroup_open(&x->cghost, x->cgpath, &x->cg, err)) < 0)
+        return r;
+    x->have_cg = true;
+    x->cg.v2_born_inside = true; /* systemd put it there */
+    if ((r = cove_cgroup_apply(&x->cg, &x->config->linux.resources, err)) < 0)
+        return r;
+    return cove_cgroup_set_devices(&x->cg, x->config->linux.resources.devices, x->config->linux.resources.n_devices,
+                                   err);
+}
+
 int cove_create_begin(struct create_ctx *x, const struct cove_create_opts *o, struct cove_err *err) {
     memset(x, 0, sizeof(*x));
     x->opts = o;
@@ -399,22 +454,19 @@ int cove_create_begin(struct create_ctx *x, const struct cove_create_opts *o, st
     if ((r = cove_overlay_setup(&x->overlay, x->store.dir, &x->overlay_fd, err)) < 0)
         return r;
     /* recorded before it exists: delete --force finds it after a crash */
-    struct cove_owns owns = {.cgroup_path = x->cgpath};
+    struct cove_owns owns = {.cgroup_path = x->cgpath, .systemd_unit = x->systemd ? x->sdunit.unit : NULL};
     if ((r = ctx_save_own_cgroup(x, err)) < 0 || (r = cove_owns_save(&x->store, &owns, err)) < 0 ||
-        (r = cove_cgroup_create(&x->cghost, x->cgpath, &x->cg, err)) < 0)
+        (!x->systemd && (r = ctx_make_cgroup(x, err)) < 0))
         return r;
-    x->have_cg = true;
     cove_trace("create: owns + cgroup mkdir");
-    if ((r = cove_cgroup_apply(&x->cg, &x->config->linux.resources, err)) < 0 ||
-        (r = cove_cgroup_set_devices(&x->cg, x->config->linux.resources.devices,
-                                     x->config->linux.resources.n_devices, err)) < 0 ||
-        (r = cove_linux_extras_setup(x, err)) < 0 ||
+    if ((r = cove_linux_extras_setup(x, err)) < 0 ||
         (r = cove_create_io_setup(x, err)) < 0 ||
         (r = cove_idmap_mounts_prepare(x->config, &x->idmap_fds, err)) < 0 ||
         (!cove_config_has_ns(x->config, CLONE_NEWNS) &&
          (r = cove_hostmounts_record(x->store.dirfd, x->rootfs, err)) < 0) ||
         (cove_trace("create: cgroup limits, devices, extras, io"), (r = ctx_spawn(x, err)) < 0) ||
         (cove_trace("create: clone3 of the init"), (r = ctx_record_pid(x, err)) < 0) ||
+        (x->systemd && (r = ctx_systemd_scope(x, err)) < 0) ||
         (r = cove_proto_userns_parent(x->sock, x->pid, x->config, err)) < 0 ||
         (r = ctx_place_child(x, err)) < 0 ||
         (r = ctx_delegate_cgroup(x, err)) < 0)
@@ -452,6 +504,10 @@ void cove_create_abort(struct create_ctx *x) {
         cove_cgroup_destroy(&x->cg, &ignored);
         x->have_cg = false;
     }
+    if (x->sd_started) {
+        cove_systemd_stop_unit(x->sdunit.unit, &ignored);
+        x->sd_started = false;
+    }
     if (x->have_store) {
         cove_store_remove(&x->store, &ignored);
         x->have_store = false;
@@ -475,6 +531,8 @@ void cove_create_free(struct create_ctx *x) {
         cove_store_close(&x->store);
     cove_cgroup_self_join_close(&x->cg_join);
     cove_cgroup_free(&x->cg);
+    cove_systemd_unit_free(&x->sdunit);
+    cove_systemd_props_free(&x->sdprops);
     if (x->have_cghost)
         cove_cgroup_host_free(&x->cghost);
     if (x->have_seccomp)

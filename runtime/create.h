@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "cgroups/cgroups.h"
+#include "cgroups/systemd.h"
 #include "image/image.h"
 #include "runtime/config/config.h"
 #include "runtime/container.h"
@@ -20,6 +21,9 @@ struct create_ctx {
     char *bundle, *rootfs, *cgpath;
     struct cove_cgroup_host cghost; bool have_cghost;
     struct cove_cgroup cg; bool have_cg;
+    /* --systemd-cgroup (cgroups/systemd.h): the scope, its properties, and
+     * whether systemd has started it (then abort stops it) */
+    bool systemd; struct cove_systemd_unit sdunit; struct cove_systemd_props sdprops; bool sd_started;
     struct cove_cgroup_self_join cg_join;   /* the v1 `tasks` fds the init writes itself into */
     struct cove_seccomp_prog seccomp; bool have_seccomp;
     char *seccomp_cache; bool seccomp_miss;   /* <root>/.seccomp~cache; the filter was not in it */

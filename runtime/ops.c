@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cgroups/cgroups.h"
+#include "cgroups/systemd.h"
 #include "image/image.h"
 #include "namespaces/hostmounts.h"
 #include "runtime/cgops.h"
@@ -196,13 +197,18 @@ static int ops_teardown(struct cove_store *st, const struct cove_state *s, bool 
         if (r == 0) {
             r = cove_cgroup_destroy(&cg, err);
             cove_ops_close_cgroup(&host, &cg);
-        } else if (r == -ENOENT && !full) {
+        } else if (r == -ENOENT && (!full || s->systemd_unit)) {
+            /* a scope goes with its last process: systemd removed it */
             cove_err_clear(err);
             r = 0;
         }
         if (r < 0)
             return r;
     }
+    /* --systemd-cgroup: the scope is empty now; systemd may have let it go
+     * already, else its stop is quick (nothing left to signal) */
+    if (s->systemd_unit && (r = cove_systemd_stop_unit(s->systemd_unit, err)) < 0)
+        return r;
     cove_trace("delete: cgroup removed");
     if ((r = cove_linux_extras_after_kill(s, err)) < 0 || (r = cove_hostmounts_remove(st->dirfd, err)) < 0)
         return r;
@@ -228,7 +234,7 @@ static int ops_salvage(struct cove_store *st, const char *id, char *what, size_t
     struct cove_err e2 = {0};
     int lr = cove_owns_load(st, &o, &e2);
     struct cove_state s = {.id = (char *)id, .pid = o.pid, .pid_start = o.pid_start, .cgroup_path = o.cgroup_path,
-                           .cgroup_owned = o.cgroup_path != NULL};
+                           .cgroup_owned = o.cgroup_path != NULL, .systemd_unit = o.systemd_unit};
     snprintf(what, what_len, "%s%s%s%s", lr == 0 ? "" : "no record of what it owned",
              o.cgroup_path ? "cgroup " : "", o.cgroup_path ? o.cgroup_path : "", o.pid ? ", its init" : "");
     cove_linux_extras_unpin(st);

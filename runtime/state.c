@@ -241,6 +241,8 @@ int cove_state_to_json(const struct cove_state *s, char **json, size_t *len, str
     gen_kv_str(g, "cgroupPath", s->cgroup_path);
     GEN_STR(g, "cgroupOwned");
     yajl_gen_bool(g, s->cgroup_owned);
+    if (s->systemd_unit)
+        gen_kv_str(g, "systemdUnit", s->systemd_unit);
     if (s->has_exit) {
         GEN_STR(g, "exitCode");
         yajl_gen_integer(g, s->exit_code);
@@ -327,6 +329,7 @@ static int state_parse_tree(yajl_val root, struct cove_state *s, struct cove_err
         (r = dup_str(root, "created", &s->created, true, err)) < 0 ||
         (r = dup_str(root, "owner", &s->owner, false, err)) < 0 ||
         (r = dup_str(root, "cgroupPath", &s->cgroup_path, false, err)) < 0 ||
+        (r = dup_str(root, "systemdUnit", &s->systemd_unit, false, err)) < 0 ||
 
         (r = dup_str(root, "finished", &s->finished, false, err)) < 0)
         return r;
@@ -454,6 +457,7 @@ void cove_state_free(struct cove_state *s) {
     free(s->created);
     free(s->owner);
     free(s->cgroup_path);
+    free(s->systemd_unit);
     free(s->finished);
     for (size_t i = 0; i < s->n_annotations; i++) {
         free(s->annotations[i].key);
@@ -492,9 +496,12 @@ enum cove_status cove_state_status(const struct cove_store *st, const struct cov
 int cove_owns_save(const struct cove_store *st, const struct cove_owns *o, struct cove_err *err) {
     if (o->cgroup_path && strchr(o->cgroup_path, '\n'))
         return cove_err_set(err, EINVAL, "linux.cgroupsPath: a newline is not allowed");
+    if (o->systemd_unit && (strchr(o->systemd_unit, '\n') || !*o->systemd_unit))
+        return cove_err_set(err, EINVAL, "linux.cgroupsPath: a unit name without a newline expected");
     char *text = NULL;
-    int n = asprintf(&text, "cgroup %s\npid %d %llu\n", o->cgroup_path ? o->cgroup_path : "", (int)o->pid,
-                     o->pid_start);
+    int n = asprintf(&text, "cgroup %s\npid %d %llu\n%s%s%s", o->cgroup_path ? o->cgroup_path : "", (int)o->pid,
+                     o->pid_start, o->systemd_unit ? "unit " : "", o->systemd_unit ? o->systemd_unit : "",
+                     o->systemd_unit ? "\n" : "");
     if (n < 0)
         return cove_err_set(err, ENOMEM, "out of memory");
     int r = cove_write_file_replace(st->dirfd, COVE_OWNS_FILE, text, (size_t)n, 0600, err);
@@ -518,10 +525,22 @@ int cove_owns_load(const struct cove_store *st, struct cove_owns *o, struct cove
     o->pid = pid;
     if (nl > data + 7 && !(o->cgroup_path = strndup(data + 7, (size_t)(nl - data - 7))))
         return cove_err_set(err, ENOMEM, "out of memory");
+    const char *unit = strstr(nl, "\nunit ");
+    if (unit) {
+        unit += strlen("\nunit ");
+        const char *end = strchr(unit, '\n');
+        if (!end || end == unit || !(o->systemd_unit = strndup(unit, (size_t)(end - unit)))) {
+            cove_owns_free(o);
+            return end && end != unit ? cove_err_set(err, ENOMEM, "out of memory")
+                                      : cove_err_set(err, EINVAL, "%s/" COVE_OWNS_FILE ": damaged", st->dir);
+        }
+    }
     return 0;
 }
 
 void cove_owns_free(struct cove_owns *o) {
     free(o->cgroup_path);
+    free(o->systemd_unit);
     o->cgroup_path = NULL;
+    o->systemd_unit = NULL;
 }

@@ -37,6 +37,7 @@ struct cove_state {
     char *owner;             /* "" unless rootless */
     char *cgroup_path;       /* resolved cgroup path, e.g. "/cove-test-1/abc" (NULL: none) */
     bool cgroup_owned;       /* cove created the leaf cgroup and removes it on delete */
+    char *systemd_unit;      /* --systemd-cgroup: the scope systemd made for it (NULL: none) */
     bool has_exit;           /* the exit status was recorded (by the shim or run) */
     int exit_code;
     char *finished;          /* RFC 3339, when has_exit */
@@ -87,6 +88,7 @@ void cove_store_close(struct cove_store *st);
 #define COVE_OWNS_FILE "owns"
 struct cove_owns {
     char *cgroup_path;   /* NULL: no cgroup yet */
+    char *systemd_unit;  /* --systemd-cgroup: the scope's name; NULL: none */
     pid_t pid;           /* 0: no process yet */
     unsigned long long pid_start;
 };

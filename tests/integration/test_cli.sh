@@ -134,15 +134,6 @@ t_debug_flag_is_accepted() {
     assert_eq 0 "$RC" "exit code of run with --debug (stderr: $ERR)"
 }
 
-t_systemd_cgroup_is_refused_clearly() {
-    is_cove || skip_case "runc and crun support --systemd-cgroup"
-    make_bundle b true
-    run_capture cove --systemd-cgroup run --bundle "$TEST_TMP/b" "$(cid sd)"
-    assert_eq 1 "$RC" "exit code with --systemd-cgroup"
-    assert_contains "$ERR" systemd
-    assert_nothing_left
-}
-
 t_bundle_short_flag_b_works() {
     make_bundle b sh -c 'echo short-b'
     run_capture cove run -b "$TEST_TMP/b" "$(cid short)"

@@ -1,0 +1,150 @@
+#!/bin/bash
+# The systemd cgroup driver (--systemd-cgroup, cgroups/systemd.h).
+# With systemd as init on a pure cgroup v2 host (the VM tier's systemd
+# guest: tests/vm/cove-vm --systemd, ctest label "systemd"): the container
+# is a transient scope with its limits as unit properties, exec is born in
+# it, delete leaves no unit and no cgroup. Without systemd (this host): a
+# one-line error, exit 1, nothing left.
+. "$(dirname "$0")/lib.sh"
+
+have_systemd() { [ -d /run/systemd/system ] && [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; }
+need_systemd() { have_systemd || skip_case "needs systemd as init on a pure cgroup v2 host (the VM tier)"; }
+
+# a slice of our own, so that nothing of the machine's is touched
+SLICE="covetest$$.slice"
+sd_bundle() {   # NAME ARGS... — bundle whose cgroupsPath is SLICE:cove:<id>
+    local n=$1; shift
+    make_bundle "$n" "$@"
+    cfg_set "$n" --arg p "$SLICE:cove:$(cid "$n")" '.linux.cgroupsPath = $p'
+}
+sdcove() { cove --systemd-cgroup "$@"; }
+unit_of() { echo "cove-$(cid "$1").scope"; }
+scope_dir() { echo "/sys/fs/cgroup/$SLICE/$(unit_of "$1")"; }
+
+t_without_systemd_a_clear_error_and_nothing_left() {
+    have_systemd && skip_case "systemd is running here"
+    make_bundle n true
+    run_capture sdcove run --bundle "$(_abs n)" "$(cid n)"
+    assert_eq 1 "$RC" "exit code"
+    assert_contains "$ERR" "--systemd-cgroup: systemd is not running on this host (no /run/systemd/system)" "stderr"
+    assert_eq 1 "$(grep -c . <<<"$ERR")" "lines of stderr: $ERR"
+    assert_nothing_left n
+}
+
+t_bad_cgroups_path_names_the_field() {
+    make_bundle b true
+    run_capture sdcove run --bundle "$(_abs b)" "$(cid b)"   # "/cove-test-N/b": the cgroupfs form
+    assert_eq 1 "$RC" "exit code"
+    if have_systemd; then
+        assert_contains "$ERR" "linux.cgroupsPath: \"$CG_PARENT/b\": the systemd driver expects \"slice:prefix:name\"" "stderr"
+    fi
+    assert_nothing_left b
+}
+
+t_container_is_a_scope_with_its_limits() {
+    need_systemd
+    sd_bundle s sleep 600
+    cfg_set s '.linux.resources = {memory: {limit: 67108864}, pids: {limit: 50}, cpu: {quota: 50000, period: 100000}}'
+    run_capture sdcove create --bundle "$(_abs s)" "$(cid s)"
+    assert_eq 0 "$RC" "create: $ERR"
+    local unit; unit=$(unit_of s)
+    assert_eq active "$(systemctl is-active "$unit")" "$unit"
+    assert_eq "$SLICE" "$(systemctl show -P Slice "$unit")" "slice"
+    assert_eq yes "$(systemctl show -P Delegate "$unit")" "Delegate"
+    assert_eq 67108864 "$(systemctl show -P MemoryMax "$unit")" "MemoryMax property"
+    assert_eq 50 "$(systemctl show -P TasksMax "$unit")" "TasksMax property"
+    assert_eq 500ms "$(systemctl show -P CPUQuotaPerSecUSec "$unit")" "CPUQuotaPerSecUSec property"
+    local d; d=$(scope_dir s)
+    assert_eq 67108864 "$(cat "$d/memory.max")" "memory.max"
+    assert_eq 50 "$(cat "$d/pids.max")" "pids.max"
+    assert_eq "50000 100000" "$(cat "$d/cpu.max")" "cpu.max"
+    local pid; pid=$(ctr_state s .pid)
+    assert_eq "0::/$SLICE/$unit" "$(cat "/proc/$pid/cgroup")" "the init's cgroup"
+    assert_eq "/$SLICE/$unit" "$(jq -r .cgroupPath "$ROOT/$(cid s)/state.json")" "cgroupPath in state.json"
+    assert_ok cove start "$(cid s)"
+    # exec is born in the scope
+    assert_ok cove exec "$(cid s)" cat /proc/self/cgroup
+    assert_eq "0::/$SLICE/$unit" "$OUT" "exec's cgroup (no cgroup namespace in the default spec)"
+    assert_ok cove exec -d --pid-file "$TEST_TMP/x.pid" "$(cid s)" sleep 600
+    assert_eq "0::/$SLICE/$unit" "$(cat "/proc/$(cat "$TEST_TMP/x.pid")/cgroup")" "exec's cgroup from the host"
+    # update: the unit's property and the cgroup file
+    assert_ok cove update --memory 33554432 --pids-limit 40 "$(cid s)"
+    assert_eq 33554432 "$(systemctl show -P MemoryMax "$unit")" "MemoryMax after update"
+    assert_eq 40 "$(systemctl show -P TasksMax "$unit")" "TasksMax after update"
+    assert_eq 33554432 "$(cat "$d/memory.max")" "memory.max after update"
+    # pause/resume and kill --all work on the scope's cgroup
+    assert_ok cove pause "$(cid s)"
+    assert_eq paused "$(ctr_state s)" "status"
+    assert_ok cove resume "$(cid s)"
+    assert_ok cove kill --all "$(cid s)" KILL
+    wait_status s stopped 10
+    assert_ok cove delete "$(cid s)"
+    assert_eq inactive "$(systemctl is-active "$unit" 2>/dev/null || true)" "$unit after delete"
+    [ ! -e "$d" ] || fail "$d left after delete"
+}
+
+t_run_and_delete_force_leave_no_unit() {
+    need_systemd
+    sd_bundle r sh -c 'cat /proc/self/cgroup'
+    run_capture sdcove run --bundle "$(_abs r)" "$(cid r)"
+    assert_eq 0 "$RC" "run: $ERR"
+    assert_eq "0::/$SLICE/$(unit_of r)" "$OUT" "the workload's cgroup"
+    [ "$(systemctl is-active "$(unit_of r)" 2>/dev/null || true)" != active ] || fail "$(unit_of r) still active after run"
+    [ ! -e "$(scope_dir r)" ] || fail "$(scope_dir r) left after run"
+    sd_bundle f sleep 600
+    run_capture sdcove create --bundle "$(_abs f)" "$(cid f)"
+    assert_eq 0 "$RC" "create: $ERR"
+    assert_ok cove delete --force "$(cid f)"
+    assert_eq inactive "$(systemctl is-active "$(unit_of f)" 2>/dev/null || true)" "after delete --force"
+    [ ! -e "$(scope_dir f)" ] || fail "$(scope_dir f) left after delete --force"
+}
+
+t_nested_slice_expands_to_its_parents() {
+    need_systemd
+    make_bundle k sleep 600
+    local slice="covetest$$-pod1.slice"
+    cfg_set k --arg p "$slice:cri:$(cid k)" '.linux.cgroupsPath = $p'
+    run_capture sdcove create --bundle "$(_abs k)" "$(cid k)"
+    assert_eq 0 "$RC" "create: $ERR"
+    local pid; pid=$(ctr_state k .pid)
+    assert_eq "0::/covetest$$.slice/$slice/cri-$(cid k).scope" "$(cat "/proc/$pid/cgroup")" "the init's cgroup"
+    assert_ok cove delete --force "$(cid k)"
+    systemctl stop "$slice" "covetest$$.slice" 2>/dev/null || true
+}
+
+t_annotation_sets_a_unit_property() {
+    need_systemd
+    sd_bundle a sleep 600
+    cfg_set a '.annotations["org.systemd.property.TimeoutStopUSec"] = "uint64 3000000"
+               | .annotations["org.systemd.property.CollectMode"] = "'"'inactive-or-failed'"'"'
+    run_capture sdcove create --bundle "$(_abs a)" "$(cid a)"
+    assert_eq 0 "$RC" "create: $ERR"
+    assert_eq 3s "$(systemctl show -P TimeoutStopUSec "$(unit_of a)")" "TimeoutStopUSec"
+    assert_eq inactive-or-failed "$(systemctl show -P CollectMode "$(unit_of a)")" "CollectMode"
+}
+
+t_create_killed_after_the_scope_then_delete_force() {
+    need_systemd
+    sd_bundle c sleep 600
+    # a prestart hook that never returns: create is killed while the scope exists
+    cfg_set c --arg f "$TEST_TMP/hook.pid" '.hooks.prestart = [{path: "/bin/sh", args: ["sh", "-c", "echo $$ > \($f); exec sleep 600"]}]'
+    ( exec "$COVE" --root "$ROOT" --systemd-cgroup create --bundle "$(_abs c)" "$(cid c)" > /dev/null 2>&1 < /dev/null ) &
+    local cpid=$! i
+    for ((i = 0; i < 100; i++)); do
+        [ "$(systemctl is-active "$(unit_of c)" 2>/dev/null)" = active ] && break
+        sleep 0.1
+    done
+    assert_eq active "$(systemctl is-active "$(unit_of c)")" "scope during create"
+    for ((i = 0; i < 100; i++)); do [ -s "$TEST_TMP/hook.pid" ] && break; sleep 0.1; done
+    kill -9 "$cpid" 2>/dev/null; wait "$cpid" 2>/dev/null || true
+    [ -s "$TEST_TMP/hook.pid" ] && kill -9 "$(cat "$TEST_TMP/hook.pid")" 2>/dev/null
+    assert_ok cove delete --force "$(cid c)"
+    assert_eq inactive "$(systemctl is-active "$(unit_of c)" 2>/dev/null || true)" "after delete --force"
+    [ ! -e "$(scope_dir c)" ] || fail "$(scope_dir c) left"
+}
+
+cleanup_slices() { have_systemd && systemctl stop "$SLICE" 2>/dev/null; true; }
+rc=0
+run_cases || rc=$?
+cleanup_slices
+exit $rc
