@@ -189,3 +189,36 @@ Test(lifecycle, errors_keep_runc_words) {
     cr_expect_lt(cove_check_start("x", COVE_STATUS_STOPPED, &err), 0);
     cr_expect(strstr(err.msg, "stopped") != NULL);
 }
+
+/* owns: the first save makes the file, the later ones rewrite it in place
+ * (same inode: no rename over it, docs/benchmark.md "discard"), longer or
+ * shorter, and load reads back the last one with its unit */
+Test(state, owns_saves_rewrite_in_place_and_load_the_last) {
+    struct cove_store st;
+    struct cove_err err = {0};
+    cr_assert_eq(cove_store_create(tmproot, "ow", &st, &err), 0, "%s", err.msg);
+    struct cove_owns o = {.cgroup_path = "/cove-test/ow"};
+    cr_assert_eq(cove_owns_save(&st, &o, &err), 0, "%s", err.msg);
+    struct stat a, b;
+    cr_assert_eq(fstatat(st.dirfd, "owns", &a, 0), 0);
+    o = (struct cove_owns){.cgroup_path = "/cove-test/ow", .systemd_unit = "cove-ow.scope", .pid = 123456,
+                           .pid_start = 987654321ULL};
+    cr_assert_eq(cove_owns_save(&st, &o, &err), 0, "%s", err.msg);
+    cr_assert_eq(fstatat(st.dirfd, "owns", &b, 0), 0);
+    cr_expect_eq(a.st_ino, b.st_ino, "owns was replaced, not rewritten");
+    struct cove_owns l;
+    cr_assert_eq(cove_owns_load(&st, &l, &err), 0, "%s", err.msg);
+    cr_expect_str_eq(l.cgroup_path, "/cove-test/ow");
+    cr_expect_str_eq(l.systemd_unit, "cove-ow.scope");
+    cr_expect_eq(l.pid, 123456);
+    cr_expect_eq(l.pid_start, 987654321ULL);
+    cove_owns_free(&l);
+    o = (struct cove_owns){.cgroup_path = "/c", .pid = 7, .pid_start = 8};
+    cr_assert_eq(cove_owns_save(&st, &o, &err), 0, "%s", err.msg);
+    cr_assert_eq(cove_owns_load(&st, &l, &err), 0, "%s", err.msg);
+    cr_expect_str_eq(l.cgroup_path, "/c");
+    cr_expect_null(l.systemd_unit, "a stale unit line survived a shorter rewrite");
+    cr_expect_eq(l.pid, 7);
+    cove_owns_free(&l);
+    cove_store_remove(&st, &err);
+}
