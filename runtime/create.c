@@ -266,17 +266,6 @@ static int ctx_spawn(struct create_ctx *x, struct cove_err *err) {
     bool helper = cove_userns_spawn_needs_helper(x->config);
     pid_t pid = helper ? cove_userns_clone_via_helper(&ca, x->config, &x->pidfd, err) : cove_clone3(&ca, sizeof(ca));
     int e = errno;
-    /* ENOENT/ENODEV: the kernel found the cgroup offline at that instant
-     * (seen once under load on pure v2, 6.1). Clone outside it and let
-     * cove_cgroup_add_pid write cgroup.procs: that either works or fails
-     * with an error that names the cgroup's path. */
-    if (pid < 0 && !helper && (ca.flags & CLONE_INTO_CGROUP) && (e == ENOENT || e == ENODEV)) {
-        cove_trace("clone3 into the cgroup refused: cloning outside it");
-        ca.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
-        ca.cgroup = 0;
-        pid = cove_clone3(&ca, sizeof(ca));
-        e = errno;
-    }
     if (pid == 0)
         ctx_child(x, sp[0], sp[1]);
     spawn_ns_restore(&ns);

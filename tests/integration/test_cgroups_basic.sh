@@ -71,23 +71,6 @@ t_init_and_exec_are_in_every_hierarchy() {
     done
 }
 
-# clone3(CLONE_INTO_CGROUP) refused with ENOENT, as the kernel does when it
-# finds the cgroup offline for a moment (seen once on pure v2 under load):
-# create clones outside it and moves the init in through cgroup.procs
-t_create_moves_the_init_in_when_clone_into_cgroup_is_refused() {
-    local so; so=$(cd "${COVE_BUILD_DIR:-$(dirname "$COVE")}" && pwd)/tests/clone3_fault.so
-    [ -f "$so" ] || fail "$so missing"
-    make_bundle into sleep 600
-    cfg_set into '.linux.resources.pids = {limit: 50}'
-    LD_PRELOAD=$so COVE_TEST_CLONE3_INTO_CGROUP_ERRNO=2 ctr_create into into
-    local pid line n=0; pid=$(ctr_state into .pid)
-    while read -r line; do
-        assert_eq "$CG_PARENT/into" "${line#*:*:}" "init in ${line%:*}"
-        n=$((n + 1))
-    done < "/proc/$pid/cgroup"
-    assert_eq "$(grep -c . /proc/self/cgroup)" "$n" "hierarchies of the init"
-}
-
 t_pids_limit_is_enforced() {
     # the inner shell dies at the first failed fork; its sleeps stay
     make_bundle b sh -c 'sh -c "for i in 1 2 3 4 5 6 7 8 9 10; do sleep 600 & done"; echo spawned; exec sleep 600'
