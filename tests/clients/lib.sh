@@ -1,4 +1,4 @@
-# tests/clients/lib.sh — sourced by tests/clients/{podman,containerd,docker}.sh.
+# tests/clients/lib.sh — sourced by tests/clients/{podman,containerd,docker,systemd}.sh.
 #
 # Each suite drives a REAL orchestrator (podman+conmon, containerd+shim,
 # dockerd) that the suite starts privately: its own state dirs under
@@ -31,17 +31,20 @@ CG_PARENT="/cove-test-$$"
 ARGV_LOG="$CL_TMP/argv.log"
 
 # The argv-logging wrapper: one line per call, "argv: ..." then
-# "rc=N ms=M: ..." (M: wall ms of the cove call, the runtime's share).
-cat >"$CL_TMP/cove-wrap" <<EOF
+# "rc=N ms=M: ..." (M: wall ms of the runtime call, the runtime's share).
+make_wrapper() {   # make_wrapper OUT RUNTIME LOG — OUT runs RUNTIME, logging to LOG
+    cat >"$1" <<EOF
 #!/bin/bash
-printf 'argv: %s\n' "\$*" >>"$ARGV_LOG"
+printf 'argv: %s\n' "\$*" >>"$3"
 t0=\$(date +%s%N)
-"$COVE" "\$@"
+"$2" "\$@"
 rc=\$?
-printf 'rc=%d ms=%d: %s\n' "\$rc" \$(((\$(date +%s%N) - t0) / 1000000)) "\$*" >>"$ARGV_LOG"
+printf 'rc=%d ms=%d: %s\n' "\$rc" \$(((\$(date +%s%N) - t0) / 1000000)) "\$*" >>"$3"
 exit \$rc
 EOF
-chmod 755 "$CL_TMP/cove-wrap"
+    chmod 755 "$1"
+}
+make_wrapper "$CL_TMP/cove-wrap" "$COVE" "$ARGV_LOG"
 WRAP="$CL_TMP/cove-wrap"
 
 # A busybox rootfs tarball (no libc: busybox-static is the whole image).
