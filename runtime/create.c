@@ -390,6 +390,13 @@ static int ctx_save_own_cgroup(struct create_ctx *x, struct cove_err *err) {
     return cove_write_file_replace(x->store.dirfd, COVE_CGROUP_OWN_FILE, data, len, 0600, err);
 }
 
+/* linux.resources and the device rules into the container's cgroup */
+static int ctx_limit_cgroup(struct create_ctx *x, struct cove_err *err) {
+    const struct cove_resources *res = &x->config->linux.resources;
+    int r = cove_cgroup_apply(&x->cg, res, err);
+    return r < 0 ? r : cove_cgroup_set_devices(&x->cg, res->devices, res->n_devices, err);
+}
+
 /* The cgroup and its limits (cgroupfs driver: before the clone, so that
  * the init is born in it). */
 static int ctx_make_cgroup(struct create_ctx *x, struct cove_err *err) {
@@ -397,10 +404,7 @@ static int ctx_make_cgroup(struct create_ctx *x, struct cove_err *err) {
     if (r < 0)
         return r;
     x->have_cg = true;
-    if ((r = cove_cgroup_apply(&x->cg, &x->config->linux.resources, err)) < 0)
-        return r;
-    return cove_cgroup_set_devices(&x->cg, x->config->linux.resources.devices, x->config->linux.resources.n_devices,
-                                   err);
+    return ctx_limit_cgroup(x, err);
 }
 
 /* --systemd-cgroup: a scope needs a pid to exist, so it is made after the
@@ -408,19 +412,20 @@ static int ctx_make_cgroup(struct create_ctx *x, struct cove_err *err) {
  * scope's cgroup is the container's, for the limits systemd has no
  * property for and the device filter, as with cgroupfs. */
 static int ctx_systemd_scope(struct create_ctx *x, struct cove_err *err) {
-    int r = cove_systemd_start_scope(&x->sdunit, x->pid, &x->sdprops, err);
-    if (r < 0)
-        return r;
+    /* before the call: a job that fails after systemd made the unit still
+     * leaves one for abort to stop (a unit that never came is fine there) */
     x->sd_started = true;
+    int r = cove_systemd_start_scope(&x->sdunit, x->pid, &x->sdprops, err);
+    if (r < 0) {
+        x->sd_started = r != -EEXIST; /* someone else's unit: not ours to stop */
+        return r;
+    }
     cove_trace("create: systemd scope started");
     if ((r = cove_cgroup_open(&x->cghost, x->cgpath, &x->cg, err)) < 0)
         return r;
     x->have_cg = true;
     x->cg.v2_born_inside = true; /* systemd put it there */
-    if ((r = cove_cgroup_apply(&x->cg, &x->config->linux.resources, err)) < 0)
-        return r;
-    return cove_cgroup_set_devices(&x->cg, x->config->linux.resources.devices, x->config->linux.resources.n_devices,
-                                   err);
+    return ctx_limit_cgroup(x, err);
 }
 
 int cove_create_begin(struct create_ctx *x, const struct cove_create_opts *o, struct cove_err *err) {
