@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "runtime/config/mountopts.h"
 #include "lib/cleanup.h"
@@ -120,9 +121,18 @@ static int parse_device(const struct cj_node *v, struct cove_device *d, struct c
     if (d->type != 'p' && (!hmaj || !hmin))
         return cove_err_set(err, EINVAL, "%s: is required for type \"%c\"", !hmaj ? "major" : "minor", d->type);
     int64_t mode;
-    CJ_TRY(cj_i64_range(v, "fileMode", 0, 07777, &mode, &d->has_file_mode, err));
-    if (d->has_file_mode)
-        d->file_mode = (mode_t)mode;
+    /* podman (and Go's os.FileMode users) put the whole st_mode here, type
+     * bits included (S_IFCHR|0600 = 8576); runc accepts that. The type bits,
+     * when present, must agree with "type"; only the permission bits are kept */
+    CJ_TRY(cj_i64_range(v, "fileMode", 0, S_IFMT | 07777, &mode, &d->has_file_mode, err));
+    if (d->has_file_mode) {
+        mode_t fmt = (mode_t)mode & S_IFMT;
+        mode_t want = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
+        if (fmt && fmt != want)
+            return cove_err_set(err, EINVAL, "fileMode: type bits 0%o do not match type \"%c\"",
+                                (unsigned)fmt, d->type);
+        d->file_mode = (mode_t)mode & 07777;
+    }
     CJ_TRY(cj_u32(v, "uid", &d->uid, &d->has_uid, err));
     return cj_u32(v, "gid", &d->gid, &d->has_gid, err);
 }

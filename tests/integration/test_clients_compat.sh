@@ -15,6 +15,17 @@ t_blkio_weight_zero_is_ignored() {
     assert_eq ran "$OUT" "container output"
 }
 
+# podman --privileged lists the host's devices with their whole st_mode in
+# fileMode (S_IFCHR|0640 = 8608); runc accepts it and keeps the permissions.
+t_device_file_mode_with_type_bits() {
+    make_bundle d sh -c 'stat -c "%A %t:%T" /dev/xnull'
+    cfg_set d '.linux.devices = [{path: "/dev/xnull", type: "c", major: 1, minor: 3, fileMode: 8608, uid: 0, gid: 0}]
+               | .linux.resources.devices = [{allow: false, access: "rwm"}, {allow: true, type: "c", major: 1, minor: 3, access: "rwm"}]'
+    ctr_run w d
+    assert_eq 0 "$RC" "exit code (stderr: $ERR)"
+    assert_eq "crw-r----- 1:3" "$OUT" "the device's mode and numbers"
+}
+
 # podman --read-only mounts tmpfs on /tmp, /var/tmp, /run with "tmpcopyup":
 # the tmpfs starts with the image's content of that directory.
 t_tmpcopyup_copies_image_content_into_tmpfs() {

@@ -227,6 +227,7 @@ Test(config_valid, every_field_linux) {
     cr_expect(l->devices[0].has_file_mode);
     cr_expect_eq(l->devices[0].file_mode, 0666);
     cr_expect(l->devices[0].has_uid);
+    cr_expect_eq(l->devices[1].file_mode, 0660, "podman's st_mode (S_IFBLK|0660) keeps the permission bits");
     cr_expect_eq(l->devices[2].type, 'p');
     cr_expect_not(l->devices[2].has_uid);
     cr_expect_str_eq(l->cgroups_path, "/cove/full");

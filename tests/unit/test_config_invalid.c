@@ -161,6 +161,8 @@ static const struct bad_case cases[] = {
     { LINUX("'devices':[{'path':'/dev/x','type':'c','minor':3}]"), "linux.devices[0].major: is required for type \"c\"" },
     { LINUX("'devices':[{'path':'/dev/x','type':'b','major':3}]"), "linux.devices[0].minor: is required for type \"b\"" },
     { LINUX("'devices':[{'path':'/dev/x','type':'c','major':1,'minor':3,'fileMode':70000}]"), "linux.devices[0].fileMode: 70000 out of range" },
+    { LINUX("'devices':[{'path':'/dev/x','type':'c','major':1,'minor':3,'fileMode':25008}]"),
+      "linux.devices[0].fileMode: type bits 060000 do not match type \"c\"" },
     { LINUX("'devices':[{'path':'/dev/x','type':'c','major':1,'minor':3,'uid':-5}]"), "linux.devices[0].uid: must not be negative" },
     { LINUX("'devices':[{'type':'p'}]"), "linux.devices[0].path: is required" },
     { LINUX("'cgroupsPath':'/a/../b'"), "linux.cgroupsPath: must not contain a \"..\" component" },
