@@ -108,16 +108,22 @@ int cgv2_devices_build(const struct cove_device_rule *rules, size_t n, struct bp
     p[o++] = ALU32_IMM(BPF_RSH, R_ACCESS, 16);
     p[o++] = LDX_W(R_MAJOR, 1, 4);
     p[o++] = LDX_W(R_MINOR, 1, 8);
-    for (size_t i = total; i-- > 0;) {
+    bool ended = false;
+    for (size_t i = total; !ended && i-- > 0;) {
         const struct cove_device_rule *r = i < n ? &rules[i] : &cg_default_device_rules[i - n];
         int k = emit_rule(r, p + o, err);
         if (k < 0)
             return cove_err_path(err, "linux.resources.devices[%zu]", i);
         o += (size_t)k;
+        /* a rule that always matches (allow "a" rwm: podman --privileged)
+         * returns unconditionally: the verifier refuses the unreachable
+         * rules before it (EINVAL, "unreachable insn"), so they end here */
+        ended = k == 2;
     }
-    /* no rule matched: deny (an implicit deny-all before the rules) */
-    p[o++] = MOV64_IMM(0, 0);
-    p[o++] = EXIT_INSN();
+    if (!ended) { /* no rule matched: deny (an implicit deny-all before the rules) */
+        p[o++] = MOV64_IMM(0, 0);
+        p[o++] = EXIT_INSN();
+    }
     *prog = TAKE_PTR(p);
     *len = o;
     return 0;
@@ -138,6 +144,24 @@ static int query_attached(int cgfd, uint32_t *ids, uint32_t *n) {
         return -errno;
     *n = a.query.prog_cnt;
     return 0;
+}
+
+/* The verifier's reason: its last line, unless that is only the statistics
+ * ("processed 0 insns ..."), then the one before ("unreachable insn 70").
+ * Cuts log in place. */
+static const char *verifier_reason(char *log) {
+    const char *line = log;
+    for (int k = 0; k < 2; k++) {
+        size_t l = strlen(log);
+        while (l && log[l - 1] == '\n')
+            log[--l] = '\0';
+        char *nl = strrchr(log, '\n');
+        line = nl ? nl + 1 : log;
+        if (strncmp(line, "processed ", 10) != 0 || !nl)
+            break;
+        *nl = '\0';
+    }
+    return line;
 }
 
 int cgv2_devices_apply(const char *dir, const struct cove_device_rule *rules, size_t n, struct cove_err *err) {
@@ -172,13 +196,8 @@ int cgv2_devices_apply(const char *dir, const struct cove_device_rule *rules, si
         pfd = sys_bpf(BPF_PROG_LOAD, &a);
     }
     if (pfd < 0) {
-        int e = load_errno;
-        char *nl = strrchr(log, '\n');
-        if (nl && nl == log + strlen(log) - 1)
-            *nl = '\0';
-        /* the verifier's last line says why */
-        return cove_err_sys(err, e, "linux.resources.devices: bpf(BPF_PROG_LOAD)%s%s", *log ? ": " : "",
-                            *log ? (strrchr(log, '\n') ? strrchr(log, '\n') + 1 : log) : "");
+        return cove_err_sys(err, load_errno, "linux.resources.devices: bpf(BPF_PROG_LOAD)%s%s", *log ? ": " : "",
+                            verifier_reason(log));
     }
     memset(&a, 0, sizeof(a));
     a.target_fd = (uint32_t)cgfd;

@@ -717,11 +717,22 @@ Test(cgroups, v2_device_program_tests_rules_last_first_and_defaults_to_deny_afte
     /* an explicit allow-all (a privileged container) is the last word */
     struct cove_device_rule all = { .allow = true, .type = 'a', .major = -1, .minor = -1, .access = "rwm" };
     cr_assert_eq(cgv2_devices_build(&all, 1, &prog, &len, &err), 0, "%s", err.msg);
-    /* tested last (it comes first): no condition, r0 = 1; exit; then the
-     * default deny that it makes unreachable */
-    cr_assert_eq(prog[len - 4].code, BPF_ALU64 | BPF_MOV | BPF_K);
-    cr_assert_eq(prog[len - 4].imm, 1, "allow-all matches everything");
-    cr_assert_eq(prog[len - 3].code, BPF_JMP | BPF_EXIT);
+    /* tested last (it comes first): no condition, r0 = 1; exit, and the
+     * program ends there (the verifier refuses unreachable insns) */
+    cr_assert_eq(prog[len - 2].code, BPF_ALU64 | BPF_MOV | BPF_K);
+    cr_assert_eq(prog[len - 2].imm, 1, "allow-all matches everything");
+    cr_assert_eq(prog[len - 1].code, BPF_JMP | BPF_EXIT);
+    free(prog);
+    size_t len_all = len;
+    /* an allow-all in the middle: the rules before it are never reached */
+    struct cove_device_rule mid[] = {
+        { .allow = true, .type = 'c', .major = 1, .minor = 3, .access = "rwm" },
+        { .allow = true, .type = 'a', .major = -1, .minor = -1, .access = "rwm" },
+    };
+    cr_assert_eq(cgv2_devices_build(mid, 2, &prog, &len, &err), 0, "%s", err.msg);
+    cr_assert_eq(prog[len - 2].imm, 1);
+    cr_assert_eq(prog[len - 1].code, BPF_JMP | BPF_EXIT);
+    cr_assert_eq(len, len_all, "c 1:3 before the allow-all is not emitted");
     free(prog);
     struct cove_device_rule bad = { .allow = true, .type = 'c', .major = 1, .minor = 1, .access = "rx" };
     cr_assert_eq(cgv2_devices_build(&bad, 1, &prog, &len, &err), -EINVAL);
