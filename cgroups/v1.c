@@ -251,7 +251,7 @@ static int v1_blkio(const struct cove_cgroup *cg, const struct cove_blkio *b, st
 static int v1_misc(const struct cove_cgroup *cg, const struct cove_resources *res, struct cove_err *err) {
     const char *d;
     int r;
-    if (res->has_pids) {
+    if (res->has_pids && res->pids_limit.set) { /* <= 0: "max" (docs/cgroups.md) */
         if (!(d = need_dir(cg, "pids", "pids", err)))
             return -EOPNOTSUPP;
         r = res->pids_limit.v > 0 ? WRITE_I64(d, "pids.max", res->pids_limit.v) : cgfs_write(d, "pids.max", "max", err);

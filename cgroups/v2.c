@@ -199,7 +199,7 @@ static int v2_io(const char *d, const struct cove_blkio *b, struct cove_err *err
 
 static int v2_misc(const char *d, const struct cove_resources *res, struct cove_err *err) {
     int r;
-    if (res->has_pids) {
+    if (res->has_pids && res->pids_limit.set) { /* <= 0: "max" (docs/cgroups.md) */
         r = res->pids_limit.v > 0 ? cgfs_writef(err, d, "pids.max", "%" PRId64, res->pids_limit.v)
                                   : cgfs_write(d, "pids.max", "max", err);
         if (r < 0)

@@ -325,6 +325,14 @@ Test(cgroups, v1_pids_limit_zero_or_negative_is_max, .init = setup, .fini = tear
     struct cove_err err = { 0 };
     cr_assert_eq(cove_cgroup_apply(&cg, &res, &err), 0, "%s", err.msg);
     cr_assert_str_eq(slurp(P("cg/pids/c/pids.max")), "max");
+    put(P("cg/pids/c/pids.max"), "7");
+    res.pids_limit.v = 0;
+    cr_assert_eq(cove_cgroup_apply(&cg, &res, &err), 0, "%s", err.msg);
+    cr_assert_str_eq(slurp(P("cg/pids/c/pids.max")), "max", "0 is max (docs/cgroups.md)");
+    put(P("cg/pids/c/pids.max"), "7");
+    res.pids_limit.set = false; /* "pids": {}: untouched (runtime-spec v1.3) */
+    cr_assert_eq(cove_cgroup_apply(&cg, &res, &err), 0, "%s", err.msg);
+    cr_assert_str_eq(slurp(P("cg/pids/c/pids.max")), "7");
     destroy_fake(&cg, &h);
 }
 
