@@ -241,6 +241,13 @@ static int props_memory(struct cove_systemd_props *p, const struct cove_memory *
     return 0;
 }
 
+/* systemd keeps the quota in 1 % steps of a second: round up, as runc
+ * does, so the kernel's own value is never smaller */
+static uint64_t quota_per_sec(uint64_t quota, uint64_t period) {
+    uint64_t per_sec = quota * 1000000 / period;
+    return per_sec % 10000 ? (per_sec / 10000 + 1) * 10000 : per_sec;
+}
+
 static int props_cpu(struct cove_systemd_props *p, const struct cove_cpu *c, struct cove_err *err) {
     int r;
     if (c->shares.set && c->shares.v && (r = prop_u64(p, "CPUWeight", cgv2_shares_to_weight(c->shares.v), err)) < 0)
@@ -249,14 +256,7 @@ static int props_cpu(struct cove_systemd_props *p, const struct cove_cpu *c, str
     if (period && (r = prop_u64(p, "CPUQuotaPeriodUSec", period, err)) < 0)
         return r;
     if (c->quota.set && c->quota.v != 0) {
-        uint64_t per_sec = UINT64_MAX;
-        if (c->quota.v > 0) {
-            /* systemd keeps the quota in 1 % steps of a second: round up,
-             * as runc does, so the kernel's own value is never smaller */
-            per_sec = (uint64_t)c->quota.v * 1000000 / (period ? period : 100000);
-            if (per_sec % 10000)
-                per_sec = (per_sec / 10000 + 1) * 10000;
-        }
+        uint64_t per_sec = c->quota.v > 0 ? quota_per_sec((uint64_t)c->quota.v, period ? period : 100000) : UINT64_MAX;
         if ((r = prop_u64(p, "CPUQuotaPerSecUSec", per_sec, err)) < 0)
             return r;
     }
@@ -346,6 +346,59 @@ int cove_systemd_parse_value(const char *value, const char *name, struct cove_sy
                         name, value);
 }
 
+/* "max" or a number: a unified value of a limit systemd has a property for */
+static int unified_limit(const char *key, const char *v, uint64_t *out, struct cove_err *err) {
+    if (!strcmp(v, "max")) {
+        *out = UINT64_MAX;
+        return 0;
+    }
+    if (parse_u64(v, out) == 0)
+        return 0;
+    return cove_err_set(err, EINVAL, "linux.resources.unified.%s: \"%s\" is not a number or \"max\"", key, v);
+}
+
+/* linux.resources.unified keys systemd has a property for become that
+ * property too, so a daemon-reload (which rewrites the scope's cgroup from
+ * its properties) keeps them; the rest are only written to the files. */
+static int prop_unified(struct cove_systemd_props *p, const char *key, const char *v, struct cove_err *err) {
+    static const struct { const char *key, *prop; } limits[] = {
+        {"memory.max", "MemoryMax"}, {"memory.high", "MemoryHigh"}, {"memory.low", "MemoryLow"},
+        {"memory.min", "MemoryMin"}, {"memory.swap.max", "MemorySwapMax"}, {"pids.max", "TasksMax"},
+    };
+    uint64_t u, period;
+    int r;
+    for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+        if (!strcmp(key, limits[i].key))
+            return (r = unified_limit(key, v, &u, err)) < 0 ? r : prop_u64(p, limits[i].prop, u, err);
+    if (!strcmp(key, "cpu.weight")) {
+        if (parse_u64(v, &u) < 0 || u < 1 || u > 10000)
+            return cove_err_set(err, EINVAL, "linux.resources.unified.cpu.weight: \"%s\" is not in 1..10000", v);
+        return prop_u64(p, "CPUWeight", u, err);
+    }
+    if (!strcmp(key, "cpu.max")) {
+        /* "QUOTA [PERIOD]", QUOTA "max" for none */
+        char quota[32];
+        const char *sp = strchr(v, ' ');
+        size_t ql = sp ? (size_t)(sp - v) : strlen(v);
+        if (ql == 0 || ql >= sizeof(quota))
+            return cove_err_set(err, EINVAL, "linux.resources.unified.cpu.max: \"%s\" is not \"QUOTA [PERIOD]\"", v);
+        memcpy(quota, v, ql);
+        quota[ql] = 0;
+        period = 100000;
+        if ((sp && (parse_u64(sp + 1, &period) < 0 || period == 0)) || unified_limit("cpu.max", quota, &u, err) < 0 ||
+            (u != UINT64_MAX && u > UINT64_MAX / 1000000))
+            return cove_err_set(err, EINVAL, "linux.resources.unified.cpu.max: \"%s\" is not \"QUOTA [PERIOD]\"", v);
+        if (sp && (r = prop_u64(p, "CPUQuotaPeriodUSec", period, err)) < 0)
+            return r;
+        return prop_u64(p, "CPUQuotaPerSecUSec", u == UINT64_MAX ? u : quota_per_sec(u, period), err);
+    }
+    if (!strcmp(key, "cpuset.cpus"))
+        return prop_cpuset(p, "AllowedCPUs", "linux.resources.unified.cpuset.cpus", v, err);
+    if (!strcmp(key, "cpuset.mems"))
+        return prop_cpuset(p, "AllowedMemoryNodes", "linux.resources.unified.cpuset.mems", v, err);
+    return 0;
+}
+
 #define PROP_ANNOTATION "org.systemd.property."
 
 int cove_systemd_props_from_config(const struct cove_resources *res, const struct cove_kv *ann, size_t n_ann,
@@ -356,18 +409,15 @@ int cove_systemd_props_from_config(const struct cove_resources *res, const struc
         r = props_memory(p, &res->memory, err);
     if (r == 0 && res->has_cpu)
         r = props_cpu(p, &res->cpu, err);
+    /* pids.limit: a negative limit and 0 are both "max" (docs/cgroups.md),
+     * as the files get; runc 1.1 sends nothing for 0, and the scope then
+     * keeps systemd's DefaultTasksMax */
     if (r == 0 && res->has_pids && res->pids_limit.set)
-        r = prop_limit(p, "TasksMax", res->pids_limit.v, err);
+        r = prop_u64(p, "TasksMax", res->pids_limit.v > 0 ? (uint64_t)res->pids_limit.v : UINT64_MAX, err);
     if (r == 0 && res->has_blkio && res->blkio.weight.set && res->blkio.weight.v)
         r = prop_u64(p, "IOWeight", cgv2_blkio_to_io_weight(res->blkio.weight.v), err);
     for (size_t k = 0; r == 0 && k < res->n_unified; k++)
-        if (!strcmp(res->unified[k].key, "memory.high")) {
-            int64_t v;
-            if (!strcmp(res->unified[k].value, "max"))
-                r = prop_u64(p, "MemoryHigh", UINT64_MAX, err);
-            else if (parse_i64(res->unified[k].value, &v) == 0 && v > 0)
-                r = prop_u64(p, "MemoryHigh", (uint64_t)v, err);
-        }
+        r = prop_unified(p, res->unified[k].key, res->unified[k].value, err);
     for (size_t k = 0; r == 0 && k < n_ann; k++) {
         if (strncmp(ann[k].key, PROP_ANNOTATION, strlen(PROP_ANNOTATION)) != 0)
             continue;

@@ -53,9 +53,10 @@ struct cove_systemd_prop {
 struct cove_systemd_props { struct cove_systemd_prop *v; size_t n; };
 
 /* The unit properties for linux.resources (MemoryMax, MemoryLow,
- * MemoryHigh from unified "memory.high", MemorySwapMax, CPUWeight from
- * shares, CPUQuotaPerSecUSec + CPUQuotaPeriodUSec, AllowedCPUs,
- * AllowedMemoryNodes, TasksMax, IOWeight) and the `org.systemd.property.
+ * MemorySwapMax, CPUWeight from shares, CPUQuotaPerSecUSec +
+ * CPUQuotaPeriodUSec, AllowedCPUs, AllowedMemoryNodes, TasksMax, IOWeight;
+ * then the unified keys systemd has a property for: memory.max/high/low/
+ * min/swap.max, pids.max, cpu.weight, cpu.max, cpuset.cpus/mems) and the `org.systemd.property.
  * <Name>` annotations, which override them (values as in runc: "true",
  * "false", "uint64 N", "int64 N", "uint32 N", "int32 N", a bare integer
  * (uint64 for names ending in "Sec" or "Max", else int32), a quoted

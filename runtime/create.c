@@ -71,15 +71,15 @@ static char *seccomp_cache_dir(const char *root) {
 }
 
 /* --systemd-cgroup: the scope from cgroupsPath's "slice:prefix:name", its
- * unit properties, and its cgroup (absolute) as the container's path. Pure
- * cgroup v2 only: on a hybrid or v1 host runc's driver keeps a cgroup per
- * v1 hierarchy beside the unit, which cove does not do (yet). */
+ * unit properties, and its cgroup (absolute) as the container's path. On
+ * a hybrid or v1 host the container also has that path in every v1
+ * hierarchy (systemd makes those of the controllers it manages, cove the
+ * rest: ctx_systemd_scope). No device property is sent: systemd then
+ * leaves the devices controller (v1) or program (v2) to cove's rules. */
 static int ctx_plan_systemd(struct create_ctx *x, struct cove_err *err) {
     int r;
     if ((r = cove_systemd_check(err)) < 0)
         return r;
-    if (x->cghost.mode != COVE_CG_UNIFIED)
-        return cove_err_set(err, ENOTSUP, "--systemd-cgroup: supported on a pure cgroup v2 host only (this one has v1 hierarchies)");
     if ((r = cove_systemd_parse_path(x->config->linux.cgroups_path, x->opts->id, &x->sdunit, err)) < 0)
         return r;
     x->systemd = true;
@@ -421,7 +421,11 @@ static int ctx_systemd_scope(struct create_ctx *x, struct cove_err *err) {
         return r;
     }
     cove_trace("create: systemd scope started");
-    if ((r = cove_cgroup_open(&x->cghost, x->cgpath, &x->cg, err)) < 0)
+    /* v1 hierarchies: the path in those systemd does not manage is made
+     * here (mkdir of an existing one is fine), and ctx_place_child puts the
+     * init in each, as runc's v1 systemd driver does */
+    if ((r = x->cghost.mode == COVE_CG_UNIFIED ? cove_cgroup_open(&x->cghost, x->cgpath, &x->cg, err)
+                                               : cove_cgroup_create(&x->cghost, x->cgpath, &x->cg, err)) < 0)
         return r;
     x->have_cg = true;
     x->cg.v2_born_inside = true; /* systemd put it there */

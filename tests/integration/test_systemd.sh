@@ -9,6 +9,10 @@
 
 have_systemd() { [ -d /run/systemd/system ] && [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; }
 need_systemd() { have_systemd || skip_case "needs systemd as init on a pure cgroup v2 host (the VM tier)"; }
+# systemd's hybrid layout: v1 controllers, its own cgroup2 at /sys/fs/cgroup/unified
+have_systemd_hybrid() {
+    [ -d /run/systemd/system ] && [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]
+}
 
 # a slice of our own, so that nothing of the machine's is touched
 SLICE="covetest$$.slice"
@@ -22,7 +26,7 @@ unit_of() { echo "cove-$(cid "$1").scope"; }
 scope_dir() { echo "/sys/fs/cgroup/$SLICE/$(unit_of "$1")"; }
 
 t_without_systemd_a_clear_error_and_nothing_left() {
-    have_systemd && skip_case "systemd is running here"
+    [ -d /run/systemd/system ] && skip_case "systemd is running here"
     make_bundle n true
     run_capture sdcove run --bundle "$(_abs n)" "$(cid n)"
     assert_eq 1 "$RC" "exit code"
@@ -35,7 +39,7 @@ t_bad_cgroups_path_names_the_field() {
     make_bundle b true
     run_capture sdcove run --bundle "$(_abs b)" "$(cid b)"   # "/cove-test-N/b": the cgroupfs form
     assert_eq 1 "$RC" "exit code"
-    if have_systemd; then
+    if [ -d /run/systemd/system ]; then
         assert_contains "$ERR" "linux.cgroupsPath: \"$CG_PARENT/b\": the systemd driver expects \"slice:prefix:name\"" "stderr"
     fi
     assert_nothing_left b
@@ -123,18 +127,78 @@ t_annotation_sets_a_unit_property() {
     assert_eq inactive-or-failed "$(systemctl show -P CollectMode "$(unit_of a)")" "CollectMode"
 }
 
+# linux.resources.unified keys systemd has a property for are sent as that
+# property, and pids.limit 0 as TasksMax=infinity: a daemon-reload, which
+# rewrites the scope's cgroup from the unit, keeps every limit
+t_unified_and_pids_zero_survive_daemon_reload() {
+    need_systemd
+    sd_bundle u sleep 600
+    cfg_set u '.linux.resources = {pids: {limit: 0},
+        unified: {"memory.low": "1048576", "memory.high": "50331648", "cpu.weight": "77", "cpu.max": "20000 100000"}}'
+    run_capture sdcove create --bundle "$(_abs u)" "$(cid u)"
+    assert_eq 0 "$RC" "create: $ERR"
+    local unit d; unit=$(unit_of u); d=$(scope_dir u)
+    assert_eq 1048576 "$(systemctl show -P MemoryLow "$unit")" "MemoryLow property"
+    assert_eq 77 "$(systemctl show -P CPUWeight "$unit")" "CPUWeight property"
+    assert_eq 200ms "$(systemctl show -P CPUQuotaPerSecUSec "$unit")" "CPUQuotaPerSecUSec property"
+    assert_eq infinity "$(systemctl show -P TasksMax "$unit")" "TasksMax property"
+    systemctl daemon-reload
+    assert_eq 1048576 "$(cat "$d/memory.low")" "memory.low after daemon-reload"
+    assert_eq 50331648 "$(cat "$d/memory.high")" "memory.high after daemon-reload"
+    assert_eq 77 "$(cat "$d/cpu.weight")" "cpu.weight after daemon-reload"
+    assert_eq "20000 100000" "$(cat "$d/cpu.max")" "cpu.max after daemon-reload"
+    assert_eq max "$(cat "$d/pids.max")" "pids.max after daemon-reload"
+    assert_ok cove delete --force "$(cid u)"
+}
+
+# A hybrid host (the VM tier's --systemd --hybrid guest): systemd makes
+# the scope in its own hierarchies and the v1 controllers it manages, cove
+# the container's directory in the others (cpuset, freezer...) and puts the
+# init in each, as runc's v1 systemd driver does. No device property is
+# sent: systemd then leaves the unit's v1 devices controller alone, also
+# on a daemon-reload, and cove's rules stay in force.
+t_hybrid_v1_hierarchies_beside_the_scope() {
+    have_systemd_hybrid || skip_case "needs systemd as init on a hybrid cgroup host (tests/vm/cove-vm --systemd --hybrid)"
+    sd_bundle h sleep 600
+    cfg_set h '.linux.resources = {memory: {limit: 67108864}, pids: {limit: 50}, cpu: {cpus: "0"},
+        devices: [{allow: false, access: "rwm"}, {allow: true, type: "c", major: 10, minor: 200, access: "rw"}]}'
+    run_capture sdcove create --bundle "$(_abs h)" "$(cid h)"
+    assert_eq 0 "$RC" "create: $ERR"
+    local unit c d pid; unit=$(unit_of h); pid=$(ctr_state h .pid)
+    assert_eq active "$(systemctl is-active "$unit")" "$unit"
+    for c in memory pids cpuset devices freezer systemd unified; do
+        d=/sys/fs/cgroup/$c/$SLICE/$unit
+        [ -d "$d" ] || fail "no $d"
+        grep -qx "$pid" "$d/cgroup.procs" || fail "the init ($pid) is not in $d"
+    done
+    assert_eq 67108864 "$(cat "/sys/fs/cgroup/memory/$SLICE/$unit/memory.limit_in_bytes")" "memory limit"
+    assert_eq 0 "$(cat "/sys/fs/cgroup/cpuset/$SLICE/$unit/cpuset.cpus")" "cpuset.cpus (a hierarchy systemd leaves alone)"
+    local devs; devs=$(cat "/sys/fs/cgroup/devices/$SLICE/$unit/devices.list")
+    assert_contains "$devs" "c 10:200 rw" "devices.list"
+    systemctl daemon-reload
+    assert_eq "$devs" "$(cat "/sys/fs/cgroup/devices/$SLICE/$unit/devices.list")" "devices.list after daemon-reload"
+    assert_eq 50 "$(cat "/sys/fs/cgroup/pids/$SLICE/$unit/pids.max")" "pids.max after daemon-reload"
+    # an exec is born in every one of them
+    assert_ok cove exec -d --pid-file "$TEST_TMP/x.pid" "$(cid h)" sleep 600
+    assert_eq "$(cat "/proc/$pid/cgroup")" "$(cat "/proc/$(cat "$TEST_TMP/x.pid")/cgroup")" "the exec's cgroups"
+    assert_ok cove delete --force "$(cid h)"
+    assert_eq inactive "$(systemctl is-active "$unit" 2>/dev/null || true)" "$unit after delete"
+    local left; left=$(find /sys/fs/cgroup -maxdepth 3 -name "$unit")
+    assert_eq "" "$left" "cgroups left"
+}
+
 t_create_killed_after_the_scope_then_delete_force() {
     need_systemd
     sd_bundle c sleep 600
     # a prestart hook that never returns: create is killed while the scope exists
     cfg_set c --arg f "$TEST_TMP/hook.pid" '.hooks.prestart = [{path: "/bin/sh", args: ["sh", "-c", "echo $$ > \($f); exec sleep 600"]}]'
-    ( exec "$COVE" --root "$ROOT" --systemd-cgroup create --bundle "$(_abs c)" "$(cid c)" > /dev/null 2>&1 < /dev/null ) &
+    ( exec "$COVE" --root "$ROOT" --systemd-cgroup create --bundle "$(_abs c)" "$(cid c)" > /dev/null 2> "$TEST_TMP/create.err" < /dev/null ) &
     local cpid=$! i
     for ((i = 0; i < 100; i++)); do
         [ "$(systemctl is-active "$(unit_of c)" 2>/dev/null)" = active ] && break
         sleep 0.1
     done
-    assert_eq active "$(systemctl is-active "$(unit_of c)")" "scope during create"
+    assert_eq active "$(systemctl is-active "$(unit_of c)")" "scope during create (create's stderr: $(cat "$TEST_TMP/create.err"))"
     for ((i = 0; i < 100; i++)); do [ -s "$TEST_TMP/hook.pid" ] && break; sleep 0.1; done
     kill -9 "$cpid" 2>/dev/null; wait "$cpid" 2>/dev/null || true
     [ -s "$TEST_TMP/hook.pid" ] && kill -9 "$(cat "$TEST_TMP/hook.pid")" 2>/dev/null
@@ -143,7 +207,7 @@ t_create_killed_after_the_scope_then_delete_force() {
     [ ! -e "$(scope_dir c)" ] || fail "$(scope_dir c) left"
 }
 
-cleanup_slices() { have_systemd && systemctl stop "$SLICE" 2>/dev/null; true; }
+cleanup_slices() { [ -d /run/systemd/system ] && systemctl stop "$SLICE" 2>/dev/null; true; }
 rc=0
 run_cases || rc=$?
 cleanup_slices

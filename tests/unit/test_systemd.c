@@ -4,6 +4,8 @@
  * the guest's init (tests/integration/test_systemd.sh). */
 #include <criterion/criterion.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cgroups/systemd.h"
@@ -183,6 +185,15 @@ Test(systemd, annotations_pass_through_and_win) {
     cove_systemd_props_free(&p);
 }
 
+/* c: {key, value, words the error must hold}; nothing is left in p */
+static void props_fail(const struct cove_resources *res, const struct cove_kv *ann, size_t n_ann, const char *const c[3]) {
+    struct cove_systemd_props p;
+    struct cove_err err = {0};
+    cr_expect_lt(cove_systemd_props_from_config(res, ann, n_ann, &p, &err), 0, "%s=%s accepted", c[0], c[1]);
+    cr_expect(strstr(err.msg, c[2]) != NULL, "\"%s\" lacks \"%s\"", err.msg, c[2]);
+    cr_expect_eq(p.n, 0);
+}
+
 Test(systemd, bad_annotations_name_it) {
     const char *cases[][3] = {
         {"org.systemd.property.TasksMax", "uint64 -1", "org.systemd.property.TasksMax: \"uint64 -1\" is not a uint64"},
@@ -194,12 +205,7 @@ Test(systemd, bad_annotations_name_it) {
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct cove_kv ann = {(char *)cases[i][0], (char *)cases[i][1]};
         struct cove_resources res = {0};
-        struct cove_systemd_props p;
-        struct cove_err err = {0};
-        cr_expect_lt(cove_systemd_props_from_config(&res, &ann, 1, &p, &err), 0, "%s=%s accepted", cases[i][0],
-                     cases[i][1]);
-        cr_expect(strstr(err.msg, cases[i][2]) != NULL, "\"%s\" lacks \"%s\"", err.msg, cases[i][2]);
-        cr_expect_eq(p.n, 0);
+        props_fail(&res, &ann, 1, cases[i]);
     }
 }
 
@@ -211,4 +217,97 @@ Test(systemd, bad_cpuset_names_the_field) {
     struct cove_err err = {0};
     cr_assert_lt(cove_systemd_props_from_config(&res, NULL, 0, &p, &err), 0);
     cr_expect(strstr(err.msg, "linux.resources.cpu.cpus: \"0-x\"") != NULL, "%s", err.msg);
+}
+
+static void expect_none(const struct cove_systemd_props *p, const char *name) {
+    cr_expect_null(find(p, name), "%s was sent", name);
+}
+
+/* unified keys systemd has a property for become it (a daemon-reload would
+ * otherwise rewrite the file from the unit), after the structured fields */
+Test(systemd, unified_keys_become_properties) {
+    struct cove_resources res = {0};
+    res.has_memory = true;
+    res.memory.limit = (struct cove_opt_i64){true, 64 << 20};
+    res.has_pids = true;
+    res.pids_limit = (struct cove_opt_i64){true, 100};
+    struct cove_kv uni[] = {
+        {"memory.max", "33554432"}, {"memory.high", "max"}, {"memory.low", "1048576"}, {"memory.min", "4096"},
+        {"memory.swap.max", "0"}, {"pids.max", "max"}, {"cpu.weight", "250"}, {"cpu.max", "25000 50000"},
+        {"cpuset.cpus", "1"}, {"cpuset.mems", "0"}, {"io.weight", "default 100"}, {"memory.oom.group", "1"},
+    };
+    res.unified = uni;
+    res.n_unified = sizeof(uni) / sizeof(uni[0]);
+    struct cove_systemd_props p;
+    struct cove_err err = {0};
+    cr_assert_eq(cove_systemd_props_from_config(&res, NULL, 0, &p, &err), 0, "%s", err.msg);
+    expect_u64(&p, "MemoryMax", 33554432); /* the unified value wins */
+    expect_u64(&p, "MemoryHigh", UINT64_MAX);
+    expect_u64(&p, "MemoryLow", 1048576);
+    expect_u64(&p, "MemoryMin", 4096);
+    expect_u64(&p, "MemorySwapMax", 0);
+    expect_u64(&p, "TasksMax", UINT64_MAX);
+    expect_u64(&p, "CPUWeight", 250);
+    expect_u64(&p, "CPUQuotaPerSecUSec", 500000);
+    expect_u64(&p, "CPUQuotaPeriodUSec", 50000);
+    const struct cove_systemd_prop *c = find(&p, "AllowedCPUs");
+    cr_assert_not_null(c);
+    cr_expect_eq(c->n_bytes, 1);
+    cr_expect_eq(c->bytes[0], 0x02);
+    cr_expect_not_null(find(&p, "AllowedMemoryNodes"));
+    expect_none(&p, "IOWeight"); /* files only */
+    cr_expect_eq(p.n, 11);
+    cove_systemd_props_free(&p);
+}
+
+Test(systemd, unified_cpu_max_forms) {
+    const char *cases[][3] = {
+        {"max", "18446744073709551615", NULL}, /* infinity, no period */
+        {"max 100000", "18446744073709551615", "100000"},
+        {"12345", "130000", NULL}, /* default period 100000; 1 % steps rounded up */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct cove_kv uni = {"cpu.max", (char *)cases[i][0]};
+        struct cove_resources res = {.unified = &uni, .n_unified = 1};
+        struct cove_systemd_props p;
+        struct cove_err err = {0};
+        cr_assert_eq(cove_systemd_props_from_config(&res, NULL, 0, &p, &err), 0, "%s: %s", cases[i][0], err.msg);
+        expect_u64(&p, "CPUQuotaPerSecUSec", strtoull(cases[i][1], NULL, 10));
+        if (cases[i][2])
+            expect_u64(&p, "CPUQuotaPeriodUSec", strtoull(cases[i][2], NULL, 10));
+        else
+            expect_none(&p, "CPUQuotaPeriodUSec");
+        cove_systemd_props_free(&p);
+    }
+}
+
+Test(systemd, bad_unified_values_name_the_key) {
+    const char *cases[][3] = {
+        {"memory.max", "64M", "linux.resources.unified.memory.max: \"64M\" is not a number or \"max\""},
+        {"pids.max", "-1", "linux.resources.unified.pids.max"},
+        {"cpu.weight", "0", "linux.resources.unified.cpu.weight: \"0\" is not in 1..10000"},
+        {"cpu.max", "50000 0", "linux.resources.unified.cpu.max: \"50000 0\" is not \"QUOTA [PERIOD]\""},
+        {"cpu.max", "", "linux.resources.unified.cpu.max"},
+        {"cpu.max", "99999999999999999 100000", "linux.resources.unified.cpu.max"},
+        {"cpuset.cpus", "a", "linux.resources.unified.cpuset.cpus: \"a\""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct cove_kv uni = {(char *)cases[i][0], (char *)cases[i][1]};
+        struct cove_resources res = {.unified = &uni, .n_unified = 1};
+        props_fail(&res, NULL, 0, cases[i]);
+    }
+}
+
+/* pids.limit 0 is "max" (docs/cgroups.md): TasksMax=infinity, as the file */
+Test(systemd, pids_limit_zero_is_infinity) {
+    struct cove_resources res = {.has_pids = true, .pids_limit = {true, 0}};
+    struct cove_systemd_props p;
+    struct cove_err err = {0};
+    cr_assert_eq(cove_systemd_props_from_config(&res, NULL, 0, &p, &err), 0, "%s", err.msg);
+    expect_u64(&p, "TasksMax", UINT64_MAX);
+    cove_systemd_props_free(&p);
+    res.pids_limit.set = false; /* "pids": {} — nothing */
+    cr_assert_eq(cove_systemd_props_from_config(&res, NULL, 0, &p, &err), 0, "%s", err.msg);
+    expect_none(&p, "TasksMax");
+    cove_systemd_props_free(&p);
 }
