@@ -25,22 +25,11 @@ EOF
 export CONTAINERS_CONF="$CL_TMP/containers.conf"
 P=(podman --root "$CL_TMP/store" --runroot "$CL_TMP/run" --tmpdir "$CL_TMP/ptmp"
    --storage-driver vfs --cgroup-manager cgroupfs --events-backend file)
-DK="$CL_TMP/docker"; mkdir -p "$DK"
-D=(/usr/bin/docker --host "unix://$DK/docker.sock")
-HOST_RUN_CD=0; [ -e /run/containerd ] && HOST_RUN_CD=1
-DK_PID=
 suite_cleanup() {
     "${P[@]}" rm -af >/dev/null 2>&1; "${P[@]}" system reset -f >/dev/null 2>&1
-    stop_pid "$DK_PID"; DK_PID=
-    [ "$HOST_RUN_CD" = 0 ] && [ -d /run/containerd ] && find /run/containerd -depth -type d -empty -delete
+    dockerd_stop
 }
-DOCKERD=$(command -v dockerd || echo /usr/sbin/dockerd)
-"$DOCKERD" --add-runtime "cove=$COVE" --add-runtime "crun=$(command -v crun)" \
-    --data-root "$DK/data" --exec-root "$DK/exec" --pidfile "$DK/docker.pid" \
-    --host "unix://$DK/docker.sock" --storage-driver vfs --bridge=none --iptables=false \
-    --ip6tables=false --ip-masq=false --userland-proxy=false --log-level warn >"$DK/dockerd.log" 2>&1 &
-DK_PID=$!
-for ((i = 0; i < 300; i++)); do "${D[@]}" version >/dev/null 2>&1 && break; sleep 0.1; done
+dockerd_start 300 --add-runtime "cove=$COVE" --add-runtime "crun=$(command -v crun)" || { echo "bench/clients.sh: $DK_ERR" >&2; exit 1; }
 
 make_rootfs_tar "$CL_TMP/rootfs.tar"
 "${P[@]}" import -q "$CL_TMP/rootfs.tar" localhost/cove-bench >/dev/null

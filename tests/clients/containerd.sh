@@ -15,79 +15,12 @@ command -v ctr >/dev/null || skip "ctr not installed (scripts/setup)"
 command -v containerd-shim-runc-v2 >/dev/null || skip "containerd-shim-runc-v2 not installed"
 command -v python3 >/dev/null || skip "python3 not installed (scripts/setup)"
 
-CD="$CL_TMP/containerd"
-SOCK="$CD/containerd.sock"
-mkdir -p "$CD"
-cat >"$CD/config.toml" <<EOF
-version = 2
-root = "$CD/root"
-state = "$CD/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs",
-                    "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper",
-                    "io.containerd.snapshotter.v1.aufs", "io.containerd.tracing.processor.v1.otlp"]
-[grpc]
-  address = "$SOCK"
-[ttrpc]
-  address = "$SOCK.ttrpc"
-[debug]
-  address = ""
-[metrics]
-  address = ""
-EOF
-CD_PID=
-suite_cleanup() {
-    local c
-    if [ -n "$CD_PID" ] && kill -0 "$CD_PID" 2>/dev/null; then
-        for c in $("${C[@]}" task ls -q 2>/dev/null); do "${C[@]}" task kill -s KILL "$c" >/dev/null 2>&1; done
-        sleep 0.3
-        for c in $("${C[@]}" task ls -q 2>/dev/null); do "${C[@]}" task delete -f "$c" >/dev/null 2>&1; done
-        for c in $("${C[@]}" containers ls -q 2>/dev/null); do "${C[@]}" containers rm "$c" >/dev/null 2>&1; done
-    fi
-    stop_pid "$CD_PID"
-    CD_PID=
-    # containerd 1.6 puts shim sockets in /run/containerd/s whatever its
-    # state dir: remove what we made when there was no host containerd
-    if [ "$HOST_RUN_CD" = 0 ] && [ -d /run/containerd ]; then
-        find /run/containerd -depth -type d -empty -delete 2>/dev/null
-    fi
-}
+suite_cleanup() { containerd_stop; }
+containerd_start 100 || skip "$CD_ERR"
 
-HOST_RUN_CD=0
-[ -e /run/containerd ] && HOST_RUN_CD=1
-containerd --config "$CD/config.toml" >"$CD/containerd.log" 2>&1 &
-CD_PID=$!
-C=(ctr --address "$SOCK" --namespace cove-test)
-for ((i = 0; i < 100; i++)); do
-    "${C[@]}" version >/dev/null 2>&1 && break
-    kill -0 "$CD_PID" 2>/dev/null || { tail -5 "$CD/containerd.log" >&2; skip "containerd did not start here"; }
-    sleep 0.1
-done
-"${C[@]}" version >/dev/null 2>&1 || skip "containerd did not answer on $SOCK"
-
-# A one-layer OCI archive of the busybox rootfs (ref cove-test/bb:latest).
+# A one-layer OCI archive of the busybox rootfs (lib.sh).
 make_rootfs_tar "$CL_TMP/rootfs.tar"
-python3 - "$CL_TMP/rootfs.tar" "$CL_TMP/image.tar" <<'PY'
-import hashlib, io, json, sys, tarfile
-layer = open(sys.argv[1], "rb").read()
-def blob(b): return "sha256:" + hashlib.sha256(b).hexdigest()
-cfg = json.dumps({"architecture": "amd64", "os": "linux",
-                  "config": {"Env": ["PATH=/bin"], "Cmd": ["/bin/sh"]},
-                  "rootfs": {"type": "layers", "diff_ids": [blob(layer)]}}).encode()
-man = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-    "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": blob(cfg), "size": len(cfg)},
-    "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": blob(layer), "size": len(layer)}]}).encode()
-idx = json.dumps({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
-    "digest": blob(man), "size": len(man),
-    "annotations": {"io.containerd.image.name": "docker.io/cove-test/bb:latest",
-                    "org.opencontainers.image.ref.name": "latest"}}]}).encode()
-with tarfile.open(sys.argv[2], "w") as t:
-    def add(name, data):
-        i = tarfile.TarInfo(name); i.size = len(data); t.addfile(i, io.BytesIO(data))
-    add("oci-layout", b'{"imageLayoutVersion":"1.0.0"}')
-    add("index.json", idx)
-    for b in (layer, cfg, man):
-        add("blobs/sha256/" + blob(b)[7:], b)
-PY
+make_oci_archive "$CL_TMP/rootfs.tar" "$CL_TMP/image.tar"
 IMG=docker.io/cove-test/bb:latest
 "${C[@]}" image import --snapshotter native "$CL_TMP/image.tar" >/dev/null 2>&1 ||
     { bad "ctr image import"; exit 1; }

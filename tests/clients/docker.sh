@@ -11,40 +11,8 @@
 # end by pid.
 source "$(dirname "$0")/lib.sh"
 
-DOCKERD=$(command -v dockerd || true)
-[ -n "$DOCKERD" ] || { [ -x /usr/sbin/dockerd ] && DOCKERD=/usr/sbin/dockerd; }
-[ -n "$DOCKERD" ] || skip "dockerd not installed (docker.io, scripts/setup)"
-[ -x /usr/bin/docker ] || skip "/usr/bin/docker not installed (docker.io, scripts/setup)"
-command -v containerd >/dev/null || skip "containerd not installed (scripts/setup)"
-
-DK="$CL_TMP/docker"
-mkdir -p "$DK"
-HOST_RUN_CD=0
-[ -e /run/containerd ] && HOST_RUN_CD=1
-DK_PID=
-D=(/usr/bin/docker --host "unix://$DK/docker.sock")
-suite_cleanup() {
-    if [ -n "$DK_PID" ] && kill -0 "$DK_PID" 2>/dev/null; then
-        "${D[@]}" rm -f $("${D[@]}" ps -aq 2>/dev/null) >/dev/null 2>&1
-    fi
-    stop_pid "$DK_PID"   # dockerd stops the containerd it started
-    DK_PID=
-    if [ "$HOST_RUN_CD" = 0 ] && [ -d /run/containerd ]; then
-        find /run/containerd -depth -type d -empty -delete 2>/dev/null
-    fi
-}
-
-"$DOCKERD" --add-runtime "cove=$WRAP" --data-root "$DK/data" --exec-root "$DK/exec" \
-    --pidfile "$DK/docker.pid" --host "unix://$DK/docker.sock" --storage-driver vfs \
-    --bridge=none --iptables=false --ip6tables=false --ip-masq=false --userland-proxy=false \
-    --log-level warn >"$DK/dockerd.log" 2>&1 &
-DK_PID=$!
-for ((i = 0; i < 300; i++)); do
-    "${D[@]}" version >/dev/null 2>&1 && break
-    kill -0 "$DK_PID" 2>/dev/null || { tail -5 "$DK/dockerd.log" >&2; skip "dockerd could not start here (log above)"; }
-    sleep 0.1
-done
-"${D[@]}" version >/dev/null 2>&1 || { tail -5 "$DK/dockerd.log" >&2; skip "dockerd did not answer on $DK/docker.sock"; }
+suite_cleanup() { dockerd_stop; }   # dockerd stops the containerd it started
+dockerd_start 300 --add-runtime "cove=$WRAP" || skip "$DK_ERR"
 
 make_rootfs_tar "$CL_TMP/rootfs.tar"
 IMG=cove-test/bb:latest
