@@ -442,6 +442,45 @@ int cove_cgroup_create(const struct cove_cgroup_host *host, const char *path, st
     return r;
 }
 
+/* Joining an existing leaf needs its cgroup.procs; making one, the
+ * deepest directory that exists on the way. */
+static bool leaf_writable(const char *dir) {
+    _cleanup_free_ char *d = strdup(dir);
+    if (!d)
+        return false;
+    if (access(d, F_OK) == 0) {
+        _cleanup_free_ char *procs = NULL;
+        return asprintf(&procs, "%s/cgroup.procs", d) >= 0 && faccessat(AT_FDCWD, procs, W_OK, AT_EACCESS) == 0;
+    }
+    char *slash;
+    while ((slash = strrchr(d, '/')) && slash != d) {
+        *slash = '\0';
+        if (access(d, F_OK) == 0)
+            return faccessat(AT_FDCWD, d, W_OK, AT_EACCESS) == 0;
+    }
+    return false;
+}
+
+int cove_cgroup_writable(const struct cove_cgroup_host *host, const char *path, char **denied,
+                         struct cove_err *err) {
+    *denied = NULL;
+    struct cove_cgroup cg;
+    int r = cg_plan_leaves(host, path, &cg, err);
+    for (size_t i = 0; r >= 0 && i < cg.n_leaves; i++)
+        if (!leaf_writable(cg.leaves[i].dir)) {
+            if (!(*denied = strdup(cg.leaves[i].dir)))
+                r = cove_err_set(err, ENOMEM, "out of memory");
+            break;
+        }
+    cove_cgroup_free(&cg);
+    return r < 0 ? r : !*denied;
+}
+
+bool cove_resources_has_limits(const struct cove_resources *r) {
+    return r->has_memory || r->has_cpu || r->has_pids || r->has_blkio || r->n_hugepages || r->has_network ||
+           r->n_net_priorities || r->n_rdma || r->n_unified;
+}
+
 int cove_cgroup_open(const struct cove_cgroup_host *host, const char *path, struct cove_cgroup *cg,
                      struct cove_err *err) {
     int r = cg_plan_leaves(host, path, cg, err);

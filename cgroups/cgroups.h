@@ -114,6 +114,14 @@ int cove_cgroup_validate(const struct cove_cgroup_host *host, const struct cove_
  * exactly those; on failure removes them itself. */
 int cove_cgroup_create(const struct cove_cgroup_host *host, const char *path, struct cove_cgroup *cg, struct cove_err *err);
 
+/* Rootless: 1 when this process may make (or join) the cgroup at path in
+ * every hierarchy, 0 when not — *denied (malloc'd) then names the first
+ * directory it may not write. No cgroup is touched. */
+int cove_cgroup_writable(const struct cove_cgroup_host *host, const char *path, char **denied,
+                         struct cove_err *err);
+/* Pure: linux.resources asks for a limit (anything but device rules). */
+bool cove_resources_has_limits(const struct cove_resources *res);
+
 /* Open an existing cgroup (for delete/kill/pause after the creating process
  * has exited): leaves and dirs list the leaf in every hierarchy where it
  * exists (parents created by `create` are not known any more and stay);

@@ -26,6 +26,8 @@ void cove_bundle_plan_free(struct cove_bundle_plan *p) {
     free(p->additional_gids);
     free(p->hostname);
     free(p->cgroups_path);
+    free(p->uid_maps);
+    free(p->gid_maps);
     for (size_t i = 0; i < p->n_binds; i++) {
         free(p->binds[i].src);
         free(p->binds[i].dst);

@@ -204,6 +204,19 @@ static void gen_seccomp(yajl_gen g, const struct cove_seccomp *s) {
     yajl_gen_map_close(g);
 }
 
+static void gen_idmaps(yajl_gen g, const char *key, const struct cove_idmap *m, size_t n) {
+    S(key);
+    yajl_gen_array_open(g);
+    for (size_t i = 0; i < n; i++) {
+        yajl_gen_map_open(g);
+        S("containerID"); yajl_gen_integer(g, m[i].container_id);
+        S("hostID"); yajl_gen_integer(g, m[i].host_id);
+        S("size"); yajl_gen_integer(g, m[i].size);
+        yajl_gen_map_close(g);
+    }
+    yajl_gen_array_close(g);
+}
+
 static void gen_linux(yajl_gen g, const struct cove_bundle_plan *p) {
     S("linux");
     yajl_gen_map_open(g);
@@ -221,7 +234,16 @@ static void gen_linux(yajl_gen g, const struct cove_bundle_plan *p) {
         S("type"); S(ns[i]);
         yajl_gen_map_close(g);
     }
+    if (p->n_uid_maps) {
+        yajl_gen_map_open(g);
+        S("type"); S("user");
+        yajl_gen_map_close(g);
+    }
     yajl_gen_array_close(g);
+    if (p->n_uid_maps) {
+        gen_idmaps(g, "uidMappings", p->uid_maps, p->n_uid_maps);
+        gen_idmaps(g, "gidMappings", p->gid_maps, p->n_gid_maps);
+    }
     S("maskedPaths"); gen_strs(g, masked, ARRAY_SIZE(masked));
     S("readonlyPaths"); gen_strs(g, readonly, ARRAY_SIZE(readonly));
     if (p->seccomp)

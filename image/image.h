@@ -180,6 +180,8 @@ struct cove_bundle_plan {
     struct cove_kv *annotations; size_t n_annotations;
     struct cove_seccomp *seccomp;  /* owned; NULL: no linux.seccomp */
     char **lowers;                 /* NULL-terminated, top first; NULL: no image */
+    /* a new user namespace with these maps (owned); none: n_uid_maps 0 */
+    struct cove_idmap *uid_maps, *gid_maps; size_t n_uid_maps, n_gid_maps;
 };
 void cove_bundle_plan_free(struct cove_bundle_plan *p);
 
@@ -213,6 +215,8 @@ int cove_bundle_plan_image(struct cove_image_store *s, const char *ref, struct c
 struct cove_overlay_plan {
     char **lowers;   /* NULL: no overlay */
     size_t n_lowers;
+    char *upper, *work, *scratch;   /* set by cove_overlay_setup */
+    bool deferred;                  /* the init mounts it (cove_overlay_mount_planned) */
 };
 
 /* Planning (nothing is created): the lowers from <bundle>/cove-lowers, or
@@ -226,6 +230,12 @@ void cove_overlay_plan_free(struct cove_overlay_plan *p);
  * The container's init attaches it at root.path in its own mount
  * namespace; nothing is mounted on the host, so nothing needs undoing
  * beyond closing *out and removing the state dir. */
-int cove_overlay_setup(const struct cove_overlay_plan *p, const char *state_dir, int *out, struct cove_err *err);
+int cove_overlay_setup(struct cove_overlay_plan *p, const char *state_dir, bool defer, int *out,
+                       struct cove_err *err);
+/* With defer (cove run by an ordinary user: overlayfs can then only be
+ * mounted by root of a user namespace, Linux 5.11+) setup makes the
+ * directories only and the init, root in the container's user namespace,
+ * mounts the overlay itself with this. */
+int cove_overlay_mount_planned(const struct cove_overlay_plan *p, int *out, struct cove_err *err);
 
 #endif

@@ -236,21 +236,30 @@ int cove_overlay_plan(const char *bundle, const char *rootfs, const struct cove_
 
 void cove_overlay_plan_free(struct cove_overlay_plan *p) {
     strv_free(p->lowers);
-    p->lowers = NULL;
-    p->n_lowers = 0;
+    free(p->upper);
+    free(p->work);
+    free(p->scratch);
+    *p = (struct cove_overlay_plan){0};
 }
 
-int cove_overlay_setup(const struct cove_overlay_plan *p, const char *state_dir, int *out, struct cove_err *err) {
+int cove_overlay_setup(struct cove_overlay_plan *p, const char *state_dir, bool defer, int *out,
+                       struct cove_err *err) {
     *out = -1;
     if (!p->lowers)
         return 0;
-    _cleanup_free_ char *base = NULL, *upper = NULL, *work = NULL, *scratch = NULL;
-    if (asprintf(&base, "%s/overlay", state_dir) < 0 || asprintf(&upper, "%s/upper", base) < 0 ||
-        asprintf(&work, "%s/work", base) < 0 || asprintf(&scratch, "%s/merged", base) < 0)
+    _cleanup_free_ char *base = NULL;
+    if (asprintf(&base, "%s/overlay", state_dir) < 0 || asprintf(&p->upper, "%s/upper", base) < 0 ||
+        asprintf(&p->work, "%s/work", base) < 0 || asprintf(&p->scratch, "%s/merged", base) < 0)
         return cove_err_set(err, ENOMEM, "out of memory");
-    if ((mkdir(base, 0700) < 0 && errno != EEXIST) || (mkdir(upper, 0755) < 0 && errno != EEXIST) ||
-        (mkdir(work, 0700) < 0 && errno != EEXIST))
+    if ((mkdir(base, 0700) < 0 && errno != EEXIST) || (mkdir(p->upper, 0755) < 0 && errno != EEXIST) ||
+        (mkdir(p->work, 0700) < 0 && errno != EEXIST))
         return cove_err_sys(err, errno, "mkdir %s", base);
-    int r = cove_overlay_mount_fd((const char *const *)p->lowers, p->n_lowers, upper, work, scratch, out, err);
+    p->deferred = defer;
+    return defer ? 0 : cove_overlay_mount_planned(p, out, err);
+}
+
+int cove_overlay_mount_planned(const struct cove_overlay_plan *p, int *out, struct cove_err *err) {
+    int r = cove_overlay_mount_fd((const char *const *)p->lowers, p->n_lowers, p->upper, p->work, p->scratch, out,
+                                  err);
     return r < 0 ? cove_err_prefix(err, "root.path") : 0;
 }

@@ -2,10 +2,13 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -89,6 +92,84 @@ int cove_userns_write_maps(pid_t pid, const struct cove_idmap *uid, size_t nu, c
     if ((r = write_one_map(pid, "uid_map", uid, nu, field, ".uidMappings", err)) < 0)
         return r;
     return write_one_map(pid, "gid_map", gid, ng, field, ".gidMappings", err);
+}
+
+bool cove_userns_map_is_self(const struct cove_idmap *m, size_t n, uint32_t self) {
+    return n == 1 && m[0].host_id == self && m[0].size == 1;
+}
+
+/* newuidmap/newgidmap (shadow's setuid helpers, package uidmap) write a
+ * map an ordinary user may not: the ranges /etc/subuid and /etc/subgid
+ * grant, plus the user's own id. Their complaint comes back in err. */
+static int run_idmap_helper(const char *helper, pid_t pid, const struct cove_idmap *m, size_t n, const char *field,
+                            struct cove_err *err) {
+    if (n > 340)
+        return cove_err_set(err, E2BIG, "%s: too many mappings", field);
+    char nums[341 * 3][12];
+    char pidbuf[16];
+    char *argv[2 + 341 * 3 + 1];
+    size_t k = 0;
+    snprintf(pidbuf, sizeof(pidbuf), "%d", (int)pid);
+    argv[k++] = (char *)helper;
+    argv[k++] = pidbuf;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t v[3] = {m[i].container_id, m[i].host_id, m[i].size};
+        for (size_t j = 0; j < 3; j++, k++) {
+            snprintf(nums[k - 2], sizeof(nums[0]), "%" PRIu32, v[j]);
+            argv[k] = nums[k - 2];
+        }
+    }
+    argv[k] = NULL;
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return cove_err_sys(err, errno, "%s: pipe", field);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, p[1], STDERR_FILENO);
+    posix_spawn_file_actions_adddup2(&fa, p[1], STDOUT_FILENO);
+    pid_t h;
+    int r = posix_spawnp(&h, helper, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(p[1]);
+    if (r != 0) {
+        close(p[0]);
+        if (r == ENOENT)
+            return cove_err_set(err, ENOENT, "%s: mapping more than the caller's own id needs %s "
+                                             "(package uidmap) and a range in /etc/sub%cid",
+                                field, helper, helper[3]);
+        return cove_err_sys(err, r, "%s: run %s", field, helper);
+    }
+    char msg[512];
+    size_t got = 0;
+    ssize_t rd;
+    while (got < sizeof(msg) - 1 && (rd = read(p[0], msg + got, sizeof(msg) - 1 - got)) > 0)
+        got += (size_t)rd;
+    close(p[0]);
+    msg[got] = '\0';
+    msg[strcspn(msg, "\n")] = '\0';
+    int status;
+    while (waitpid(h, &status, 0) < 0)
+        if (errno != EINTR)
+            return cove_err_sys(err, errno, "%s: wait for %s", field, helper);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return cove_err_set(err, EPERM, "%s: %s refused the mapping (are the ranges in /etc/sub%cid for uid %u?): %s",
+                            field, helper, helper[3], (unsigned)getuid(), got ? msg : "no message");
+    return 0;
+}
+
+int cove_userns_set_maps(pid_t pid, const struct cove_idmap *uid, size_t nu, const struct cove_idmap *gid,
+                         size_t ng, struct cove_err *err) {
+    /* as root cove writes full maps and leaves setgroups allowed, as runc */
+    if (geteuid() == 0)
+        return cove_userns_write_maps(pid, uid, nu, gid, ng, false, "linux", err);
+    /* the kernel lets a user map its own ids alone, setgroups denied */
+    if (cove_userns_map_is_self(uid, nu, geteuid()) && cove_userns_map_is_self(gid, ng, getegid()))
+        return cove_userns_write_maps(pid, uid, nu, gid, ng, true, "linux", err);
+    if (nu == 0 || ng == 0)
+        return cove_err_set(err, EINVAL, "linux.%s: a user namespace needs at least one mapping",
+                            nu == 0 ? "uidMappings" : "gidMappings");
+    int r = run_idmap_helper("newuidmap", pid, uid, nu, "linux.uidMappings", err);
+    return r < 0 ? r : run_idmap_helper("newgidmap", pid, gid, ng, "linux.gidMappings", err);
 }
 
 /* New namespaces to unshare after joining a user namespace by path, so that
@@ -197,12 +278,8 @@ bool cove_userns_spawn_needs_helper(const struct cove_config *c) {
     return cove_userns_join_path(c) && pid && !pid->path;
 }
 
-pid_t cove_userns_clone_via_helper(const struct clone_args *ca, const struct cove_config *c, int *pidfd,
-                                   struct cove_err *err) {
-    const char *upath = cove_userns_join_path(c);
-    _cleanup_close_ int uns = open(upath, O_RDONLY | O_CLOEXEC);
-    if (uns < 0)
-        return cove_err_sys(err, errno, "linux.namespaces: user: open %s", upath);
+pid_t cove_clone_via_helper(const struct clone_args *ca, int nsfd, int nstype, bool new_pid, const char *what,
+                            int *pidfd, struct cove_err *err) {
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0)
         return cove_err_sys(err, errno, "pipe");
@@ -220,19 +297,19 @@ pid_t cove_userns_clone_via_helper(const struct clone_args *ca, const struct cov
         struct clone_args ica = *ca;
         ica.flags = (ica.flags & ~(uint64_t)CLONE_PIDFD) | CLONE_PARENT;
         ica.pidfd = 0;
-        /* clone3 refuses an exit_signal with CLONE_PARENT: the init gets
+        /* clone3 refuses an exit_signal with CLONE_PARENT: the child gets
          * ours (SIGCHLD), sent to our parent, the runtime */
         ica.exit_signal = 0;
-        if (setns(uns, CLONE_NEWUSER) < 0 || unshare(CLONE_NEWPID) < 0) {
+        if (setns(nsfd, nstype) < 0 || (new_pid && unshare(CLONE_NEWPID) < 0)) {
             msg[1] = errno;
         } else {
-            pid_t init = cove_clone3(&ica, sizeof(ica));
-            if (init == 0) {
+            pid_t child = cove_clone3(&ica, sizeof(ica));
+            if (child == 0) {
                 close(p[1]);
-                return 0; /* the init: back into ctx_spawn's child branch */
+                return 0; /* back into the caller's child branch */
             }
-            msg[0] = init;
-            msg[1] = init < 0 ? errno : 0;
+            msg[0] = child;
+            msg[1] = child < 0 ? errno : 0;
         }
         _exit(write(p[1], msg, sizeof(msg)) == (ssize_t)sizeof(msg) ? 0 : 1);
     }
@@ -246,9 +323,8 @@ pid_t cove_userns_clone_via_helper(const struct clone_args *ca, const struct cov
     while (waitpid(helper, NULL, 0) < 0 && errno == EINTR)
         ;
     if (n != (ssize_t)sizeof(msg) || msg[0] <= 0)
-        return cove_err_sys(err, msg[1] ? msg[1] : EIO,
-                            "linux.namespaces: create the init in the user namespace %s", upath);
-    /* race-free: the init is our child (CLONE_PARENT) and not reaped */
+        return cove_err_sys(err, msg[1] ? msg[1] : EIO, "%s", what);
+    /* race-free: the child is ours (CLONE_PARENT) and not reaped */
     *pidfd = cove_pidfd_open(msg[0], 0);
     if (*pidfd < 0) {
         int e = errno;
@@ -257,5 +333,16 @@ pid_t cove_userns_clone_via_helper(const struct clone_args *ca, const struct cov
         return cove_err_sys(err, e, "pidfd_open %d", (int)msg[0]);
     }
     return msg[0];
+}
+
+pid_t cove_userns_clone_via_helper(const struct clone_args *ca, const struct cove_config *c, int *pidfd,
+                                   struct cove_err *err) {
+    const char *upath = cove_userns_join_path(c);
+    _cleanup_close_ int uns = open(upath, O_RDONLY | O_CLOEXEC);
+    if (uns < 0)
+        return cove_err_sys(err, errno, "linux.namespaces: user: open %s", upath);
+    char what[PATH_MAX + 64];
+    snprintf(what, sizeof(what), "linux.namespaces: create the init in the user namespace %s", upath);
+    return cove_clone_via_helper(ca, uns, CLONE_NEWUSER, true, what, pidfd, err);
 }
 

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "runtime/config/config.h"
@@ -33,6 +34,15 @@ uid_t cove_userns_host_root(const struct cove_idmap *m, size_t n);
 int cove_userns_write_maps(pid_t pid, const struct cove_idmap *uid, size_t nu, const struct cove_idmap *gid,
                            size_t ng, bool deny_setgroups, const char *field, struct cove_err *err);
 
+/* Pure: the map is one line mapping the host id self alone. */
+bool cove_userns_map_is_self(const struct cove_idmap *m, size_t n, uint32_t self);
+/* The container's linux.uidMappings/gidMappings onto the new user
+ * namespace of pid, by whoever may: root writes them; an ordinary user
+ * writes a map of its own uid/gid alone (setgroups denied, as the kernel
+ * requires) and hands anything else to newuidmap/newgidmap. */
+int cove_userns_set_maps(pid_t pid, const struct cove_idmap *uid, size_t nu, const struct cove_idmap *gid,
+                         size_t ng, struct cove_err *err);
+
 /* Child side. Enter the user namespace at path (first of all namespaces:
  * joining the others needs the privileges held in this one). */
 int cove_userns_join(const char *path, struct cove_err *err);
@@ -48,6 +58,15 @@ int cove_userns_become_root(struct cove_err *err);
  * runtime, 0 in the init. */
 struct clone_args;
 bool cove_userns_spawn_needs_helper(const struct cove_config *c);
+/* The helper itself: a short-lived child that setns(nsfd, nstype) (a
+ * user namespace fd, or a pidfd with CLONE_NEWUSER|CLONE_NEWPID), with
+ * new_pid unshares a pid namespace, and clone3(ca | CLONE_PARENT)s the
+ * real child, which is thus the caller's child, born in those namespaces
+ * (`exec` by an ordinary user: joining a pid namespace needs the
+ * privileges held only inside the container's user namespace). what
+ * prefixes the error. */
+pid_t cove_clone_via_helper(const struct clone_args *ca, int nsfd, int nstype, bool new_pid, const char *what,
+                            int *pidfd, struct cove_err *err);
 pid_t cove_userns_clone_via_helper(const struct clone_args *ca, const struct cove_config *c, int *pidfd,
                                    struct cove_err *err);
 

@@ -82,6 +82,21 @@ static int with_cgroup(const char *root, const char *id, enum cg_check check, cg
     return r;
 }
 
+/* Without a cgroup (rootless): the init's pid namespace stands in, for
+ * ps and for the deadline. 1 when it did; 0 when there is a cgroup. */
+static int without_cgroup(const char *root, const char *id, int (*act)(const struct cove_state *, void *,
+                                                                       struct cove_err *),
+                          void *arg, struct cove_err *err) {
+    struct cove_ops_ctr c;
+    int r = cove_ops_open_ctr(root, id, &c, err);
+    if (r < 0)
+        return r;
+    if (!c.s.cgroup_path && (r = cove_check_kill(id, c.status, err)) == 0)
+        r = (r = act(&c.s, arg, err)) < 0 ? r : 1;
+    cove_ops_close(&c);
+    return r;
+}
+
 static int act_freeze(const struct cove_state *s, const struct cove_cgroup_host *host, const struct cove_cgroup *cg,
                       void *arg, struct cove_err *err) {
     (void)s;
@@ -125,6 +140,23 @@ static int act_deadline(const struct cove_state *s, const struct cove_cgroup_hos
     return r;
 }
 
+/* no cgroup: SIGTERM to every process of its pid namespace when the init
+ * catches it, else SIGKILL to the init, which ends the namespace */
+static int act_pidns_deadline(const struct cove_state *s, void *arg, struct cove_err *err) {
+    struct deadline_arg *a = arg;
+    a->grace = a->init > 0 && catches(a->init, SIGTERM);
+    pid_t *pids;
+    size_t n;
+    int r = cove_ops_pidns_pids(s, &pids, &n, err);
+    if (r < 0)
+        return r;
+    for (size_t i = 0; i < n; i++)
+        if (a->grace || pids[i] == s->pid)
+            kill(pids[i], a->grace ? SIGTERM : SIGKILL);
+    free(pids);
+    return 0;
+}
+
 int cove_container_deadline(const char *root, const char *id, bool *grace, struct cove_err *err) {
     struct cove_ops_ctr c;
     int r = cove_ops_open_ctr(root, id, &c, err);
@@ -133,6 +165,10 @@ int cove_container_deadline(const char *root, const char *id, bool *grace, struc
         return r;
     struct deadline_arg a = { .init = c.s.pid };
     cove_ops_close(&c);
+    if ((r = without_cgroup(root, id, act_pidns_deadline, &a, err)) != 0) {
+        *grace = a.grace;
+        return r < 0 ? r : 0;
+    }
     r = with_cgroup(root, id, CHECK_LIVE, act_deadline, &a, err);
     *grace = a.grace;
     return r;
@@ -148,11 +184,17 @@ static int act_pids(const struct cove_state *s, const struct cove_cgroup_host *h
     return cove_cgroup_pids(cg, a->pids, a->n, err);
 }
 
+static int act_pidns_pids(const struct cove_state *s, void *arg, struct cove_err *err) {
+    struct pids_arg *a = arg;
+    return cove_ops_pidns_pids(s, a->pids, a->n, err);
+}
+
 int cove_container_pids(const char *root, const char *id, pid_t **pids, size_t *n, struct cove_err *err) {
     struct pids_arg a = { pids, n };
     *pids = NULL;
     *n = 0;
-    return with_cgroup(root, id, CHECK_LIVE, act_pids, &a, err);
+    int r = without_cgroup(root, id, act_pidns_pids, &a, err);
+    return r != 0 ? (r < 0 ? r : 0) : with_cgroup(root, id, CHECK_LIVE, act_pids, &a, err);
 }
 
 static int act_update(const struct cove_state *s, const struct cove_cgroup_host *host, const struct cove_cgroup *cg,

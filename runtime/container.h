@@ -26,6 +26,7 @@ struct cove_create_opts {
     bool no_new_keyring;         /* --no-new-keyring */
     unsigned preserve_fds;       /* --preserve-fds */
     bool systemd_cgroup;         /* --systemd-cgroup */
+    bool rootless;               /* --rootless resolved: a cgroup the user cannot write is skipped or refused */
     bool overlay;                /* run --overlay: copy-on-write over root.path (image/overlay.c) */
     bool tty;                    /* run --tty/-t: process.terminal = true */
     bool foreground;             /* set by run without -d: cove relays the pty */

@@ -89,6 +89,37 @@ static int ctx_plan_systemd(struct create_ctx *x, struct cove_err *err) {
     return (x->cgpath = strdup(x->sdunit.path)) ? 0 : cove_err_set(err, ENOMEM, "out of memory");
 }
 
+/* Rootless (runtime/rootless.h): a cgroup the user may not write is
+ * skipped when the config asks for none in particular — no cgroupsPath,
+ * no limits — and refused otherwise, as runc does; the container then has
+ * no cgroup at all (x->cgpath NULL). With the systemd driver the scope is
+ * systemd's business. */
+static int ctx_plan_rootless_cgroup(struct create_ctx *x, struct cove_err *err) {
+    if (x->systemd) {
+        if (geteuid() != 0)
+            return cove_err_set(err, ENOTSUP, "--systemd-cgroup: not supported for a non-root user yet "
+                                              "(the systemd user instance): leave it out");
+        return 0;
+    }
+    _cleanup_free_ char *denied = NULL;
+    int r = cove_cgroup_writable(&x->cghost, x->cgpath, &denied, err);
+    if (r != 0)
+        return r < 0 ? r : 0;
+    const struct cove_linux *l = &x->config->linux;
+    if (l->cgroups_path && *l->cgroups_path)
+        return cove_err_set(err, EACCES, "linux.cgroupsPath: rootless: %s is not writable by uid %u (no cgroup is "
+                                         "delegated to this user): delegate it, or leave linux.cgroupsPath out",
+                            denied, (unsigned)geteuid());
+    if (cove_resources_has_limits(&l->resources))
+        return cove_err_set(err, EACCES, "linux.resources: rootless: limits need a cgroup and %s is not writable by "
+                                         "uid %u (no cgroup is delegated to this user)",
+                            denied, (unsigned)geteuid());
+    cove_trace("create: rootless, no cgroup (not delegated)");
+    free(x->cgpath);
+    x->cgpath = NULL;
+    return 0;
+}
+
 static int ctx_plan(struct create_ctx *x, struct cove_err *err) {
     const struct cove_create_opts *o = x->opts;
     int r;
@@ -136,6 +167,8 @@ static int ctx_plan(struct create_ctx *x, struct cove_err *err) {
             return r;
     } else if ((r = cove_cgroup_resolve_path(x->config->linux.cgroups_path, o->id, &x->cgpath, err)) < 0)
         return cove_err_prefix(err, "linux.cgroupsPath");
+    if (o->rootless && (r = ctx_plan_rootless_cgroup(x, err)) < 0)
+        return r;
     if ((r = cove_cgroup_validate(&x->cghost, &x->config->linux.resources, err)) < 0)
         return r;
     if (x->config->linux.seccomp.set) {
@@ -236,6 +269,8 @@ static _Noreturn void ctx_child(struct create_ctx *x, int parent_sock, int child
         .created = x->created,
         .idmap_fds = x->idmap_fds,
         .root_mount_fd = x->overlay_fd,
+        .overlay = x->overlay.deferred ? &x->overlay : NULL,
+        .user_maps = x->user_maps,
     };
     cove_init_main(&a);
 }
@@ -380,7 +415,7 @@ int cove_write_pid_file(const char *path, pid_t pid, struct cove_err *err) {
 /* A relative cgroupsPath is resolved against the creator's cgroups: keep a
  * copy so kill --all/delete from elsewhere find the same directories. */
 static int ctx_save_own_cgroup(struct create_ctx *x, struct cove_err *err) {
-    if (x->cgpath[0] == '/')
+    if (!x->cgpath || x->cgpath[0] == '/')
         return 0;
     _cleanup_free_ char *data = NULL;
     size_t len = 0;
@@ -394,12 +429,19 @@ static int ctx_save_own_cgroup(struct create_ctx *x, struct cove_err *err) {
 static int ctx_limit_cgroup(struct create_ctx *x, struct cove_err *err) {
     const struct cove_resources *res = &x->config->linux.resources;
     int r = cove_cgroup_apply(&x->cg, res, err);
-    return r < 0 ? r : cove_cgroup_set_devices(&x->cg, res->devices, res->n_devices, err);
+    /* rootless: loading a device program (v2) or writing devices.deny
+     * (v1) needs privileges over the host; the container's root has no
+     * device node it did not get bound in (namespaces/dev.c), as in runc */
+    if (r < 0 || x->opts->rootless)
+        return r;
+    return cove_cgroup_set_devices(&x->cg, res->devices, res->n_devices, err);
 }
 
 /* The cgroup and its limits (cgroupfs driver: before the clone, so that
  * the init is born in it). */
 static int ctx_make_cgroup(struct create_ctx *x, struct cove_err *err) {
+    if (!x->cgpath)
+        return 0; /* rootless without a cgroup: ctx_plan_rootless_cgroup */
     int r = cove_cgroup_create(&x->cghost, x->cgpath, &x->cg, err);
     if (r < 0)
         return r;
@@ -440,6 +482,7 @@ int cove_create_begin(struct create_ctx *x, const struct cove_create_opts *o, st
     x->cg.v2_fd = -1;
     x->store.dirfd = -1;
     x->overlay_fd = -1;
+    x->user_maps = geteuid() != 0; /* the child cannot tell: in its new user namespace it is nobody */
     int r;
     cove_time_rfc3339(x->created);
     if ((r = ctx_plan(x, err)) < 0 || (r = cove_fds_reserve(o->preserve_fds + x->listen_fds, err)) < 0)
@@ -449,7 +492,10 @@ int cove_create_begin(struct create_ctx *x, const struct cove_create_opts *o, st
         return r;
     x->have_store = true;
     cove_trace("create: state dir");
-    if ((r = cove_overlay_setup(&x->overlay, x->store.dir, &x->overlay_fd, err)) < 0)
+    /* an ordinary user cannot mount overlayfs here: its init will, as root
+     * of the container's user namespace */
+    bool defer_overlay = x->user_maps && cove_userns_is_new(x->config);
+    if ((r = cove_overlay_setup(&x->overlay, x->store.dir, defer_overlay, &x->overlay_fd, err)) < 0)
         return r;
     /* recorded before it exists: delete --force finds it after a crash */
     struct cove_owns owns = {.cgroup_path = x->cgpath, .systemd_unit = x->systemd ? x->sdunit.unit : NULL};

@@ -44,6 +44,7 @@ struct create_ctx {
     /* user ns, id-mapped mounts, hooks (runtime/create_hooks.c) */
     char created[64];                   /* RFC 3339; state.json and the hooks' state */
     int *idmap_fds;                     /* per mount, from cove_idmap_mounts_prepare; NULL: none */
+    bool user_maps;                     /* not root on the host: the init is dumpable for its maps */
 };
 
 /* Everything up to READY + state.json + pid file. On failure the caller

@@ -38,6 +38,7 @@
 #include "lib/cleanup.h"
 #include "runtime/create.h"
 #include "namespaces/nsjoin.h"
+#include "namespaces/userns.h"
 #include "runtime/container.h"
 #include "runtime/fds.h"
 #include "runtime/init.h"
@@ -385,8 +386,12 @@ static int exec_spawn(struct exec_ctx *x, struct cove_err *err) {
     /* pid namespaces apply to children only: the next clone is born in it;
      * cove's own is restored right after (see below) */
     _cleanup_close_ int own_pidns = -1;
-    if (x->join_pid && ((r = cove_ns_save(CLONE_NEWPID, &own_pidns, err)) < 0 ||
-                        (r = cove_ns_join_pidfd(x->init_pidfd, CLONE_NEWPID, err)) < 0))
+    /* an ordinary user may join the container's pid namespace only from
+     * inside its user namespace: a helper does both, then clones the child */
+    bool via_helper = x->join_pid && (x->ns_flags & CLONE_NEWUSER) && geteuid() != 0;
+    if (x->join_pid && !via_helper &&
+        ((r = cove_ns_save(CLONE_NEWPID, &own_pidns, err)) < 0 ||
+         (r = cove_ns_join_pidfd(x->init_pidfd, CLONE_NEWPID, err)) < 0))
         return r;
     struct clone_args ca = {
         .flags = CLONE_PIDFD | CLONE_CLEAR_SIGHAND,
@@ -399,7 +404,11 @@ static int exec_spawn(struct exec_ctx *x, struct cove_err *err) {
     }
     if (x->have_cg && (r = cove_cgroup_self_join_open(&x->cg, &x->cg_join, err)) < 0)
         return r;
-    pid_t pid = cove_clone3(&ca, sizeof(ca));
+    if (via_helper)
+        x->ns_flags &= ~CLONE_NEWUSER; /* the child is born in it */
+    pid_t pid = via_helper ? cove_clone_via_helper(&ca, x->init_pidfd, CLONE_NEWUSER | CLONE_NEWPID, false,
+                                                   "join the container's user and pid namespaces", &x->pidfd, err)
+                           : cove_clone3(&ca, sizeof(ca));
     int clone_errno = errno;
     if (pid == 0)
         exec_child(x);
@@ -411,6 +420,8 @@ static int exec_spawn(struct exec_ctx *x, struct cove_err *err) {
      * tracer thread, for one, could not see its parent from there) */
     if ((r = cove_ns_restore(&own_pidns, CLONE_NEWPID, err)) < 0 && pid > 0)
         return r;
+    if (pid < 0 && via_helper)
+        return (int)pid; /* err filled by the helper */
     if (pid < 0)
         return cove_err_sys(err, clone_errno, "clone3%s", x->cg.v2_fd >= 0 ? " into the container's cgroup" : "");
     /* the child keeps its own (non-dumpable) flag; cove itself never

@@ -25,6 +25,7 @@
 #include "namespaces/path.h"
 #include "namespaces/rootfs.h"
 #include "runtime/child.h"
+#include "image/image.h"
 #include "lib/cleanup.h"
 #include "runtime/fds.h"
 #include "runtime/init.h"
@@ -78,6 +79,11 @@ static int init_network(const struct cove_config *c, struct cove_err *err) {
 }
 
 static int init_rootfs(const struct cove_init_args *a, struct cove_err *err) {
+    _cleanup_close_ int overlay = -1;
+    int r;
+    if (a->overlay && (r = cove_overlay_mount_planned(a->overlay, &overlay, err)) < 0)
+        return r;
+    int root_mount_fd = a->overlay ? overlay : a->root_mount_fd;
     struct cove_rootfs_opts o = {
         .rootfs = a->rootfs,
         .no_pivot = a->no_pivot,
@@ -87,8 +93,8 @@ static int init_rootfs(const struct cove_init_args *a, struct cove_err *err) {
         .cgroup_path = a->cgroup_path,
         .cg = a->cgroup,
         .idmap_fds = a->idmap_fds,
-        .has_root_mount = a->root_mount_fd >= 0,
-        .root_mount_fd = a->root_mount_fd,
+        .has_root_mount = root_mount_fd >= 0,
+        .root_mount_fd = root_mount_fd,
         .before_pivot = cove_hooks_init_before_pivot,
         .before_pivot_arg = (void *)a,
     };
@@ -145,7 +151,7 @@ _Noreturn void cove_init_main(const struct cove_init_args *a) {
     /* first of all: one thread, moving itself into its v1 cgroups (no
      * global lock, see cgroups.h) before anything it does can be charged */
     if (cove_cgroup_self_join(a->cgroup_join, &err) < 0 ||
-        cove_proto_userns_child(a->sock, c, &err) < 0 ||
+        cove_proto_userns_child(a->sock, c, a->user_maps, &err) < 0 ||
         init_wait_go(a, &err) < 0 ||
         cove_process_set_initial_affinity(&c->process, &err) < 0 ||
         init_join_namespaces(c, &err) < 0 ||

@@ -16,6 +16,8 @@
 #include "runtime/protocol.h"
 #include "runtime/seccomp/seccomp.h"
 
+struct cove_overlay_plan;
+
 struct cove_init_args {
     const struct cove_config *config;
     const char *id;
@@ -36,6 +38,8 @@ struct cove_init_args {
     const char *created;
     const int *idmap_fds;                /* see cove_rootfs_opts.idmap_fds */
     int root_mount_fd;                   /* an image's overlay (detached mount); -1: none */
+    const struct cove_overlay_plan *overlay; /* NULL, or the overlay the init mounts itself (rootless) */
+    bool user_maps;                      /* the runtime is not root: see cove_proto_userns_child */
 };
 
 /* Runs in the child; never returns. */

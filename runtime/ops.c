@@ -1,5 +1,6 @@
 /* runtime/ops.c — start, kill, delete and state on an existing container.
  * Each holds the container's lock for its whole duration. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -137,6 +138,66 @@ void cove_ops_close_cgroup(struct cove_cgroup_host *host, struct cove_cgroup *cg
     cove_cgroup_host_free(host);
 }
 
+static int pidns_id(pid_t pid, struct stat *sb) {
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+    return stat(path, sb) < 0 ? -errno : 0;
+}
+
+int cove_ops_pidns_pids(const struct cove_state *s, pid_t **pids, size_t *n, struct cove_err *err) {
+    *pids = NULL;
+    *n = 0;
+    _cleanup_close_ int pidfd = cove_ops_init_pidfd(s, err);
+    if (pidfd < 0)
+        return pidfd;
+    struct stat init_ns, own_ns, sb;
+    if (pidns_id(s->pid, &init_ns) < 0 || pidns_id(getpid(), &own_ns) < 0)
+        return cove_err_sys(err, errno, "container %s: its pid namespace", s->id);
+    /* sharing ours, every process here would count as the container's */
+    if (init_ns.st_ino == own_ns.st_ino && init_ns.st_dev == own_ns.st_dev)
+        return cove_err_set(err, ENOENT, "container %s has no cgroup and no pid namespace of its own: its processes "
+                                         "cannot be told from the host's",
+                            s->id);
+    _cleanup_closedir_ DIR *d = opendir("/proc");
+    if (!d)
+        return cove_err_sys(err, errno, "open /proc");
+    size_t cap = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        char *end;
+        long v = strtol(de->d_name, &end, 10);
+        if (*end || v <= 0 || pidns_id((pid_t)v, &sb) < 0 || sb.st_ino != init_ns.st_ino || sb.st_dev != init_ns.st_dev)
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            pid_t *nv = realloc(*pids, cap * sizeof(**pids));
+            if (!nv) {
+                free(*pids);
+                *pids = NULL;
+                *n = 0;
+                return cove_err_set(err, ENOMEM, "out of memory");
+            }
+            *pids = nv;
+        }
+        (*pids)[(*n)++] = (pid_t)v;
+    }
+    return 0;
+}
+
+/* kill --all without a cgroup (rootless): every process of the
+ * container's own pid namespace */
+static int kill_pidns(const struct cove_state *s, int sig, struct cove_err *err) {
+    pid_t *pids;
+    size_t n;
+    int r = cove_ops_pidns_pids(s, &pids, &n, err);
+    if (r < 0)
+        return r;
+    for (size_t i = 0; i < n; i++)
+        kill(pids[i], sig);
+    free(pids);
+    return 0;
+}
+
 static int kill_locked(const struct cove_store *st, const struct cove_state *s, const char *id, enum cove_status status, int sig, bool all,
                        struct cove_err *err) {
     int r = cove_check_kill(id, status, err);
@@ -151,6 +212,8 @@ static int kill_locked(const struct cove_store *st, const struct cove_state *s, 
         cove_ops_close_cgroup(&host, &cg);
         return r;
     }
+    if (all && sig != SIGKILL && (r = kill_pidns(s, sig, err)) != -ENOENT)
+        return r; /* SIGKILL to the init ends its pid namespace: below */
     _cleanup_close_ int pidfd = cove_ops_init_pidfd(s, err);
     if (pidfd < 0)
         return pidfd;

@@ -27,6 +27,10 @@ int cove_ops_open_cgroup(const char *state_dir, const struct cove_state *s, cons
                          struct cove_cgroup_host *host, struct cove_cgroup *cg, struct cove_err *err);
 void cove_ops_close_cgroup(struct cove_cgroup_host *host, struct cove_cgroup *cg);
 int cove_ops_init_pidfd(const struct cove_state *s, struct cove_err *err);
+/* A container without a cgroup (rootless): the processes of its init's
+ * pid namespace, found in /proc. -ENOENT when it shares ours (or has no
+ * cgroup to say otherwise). *pids is malloc'd. */
+int cove_ops_pidns_pids(const struct cove_state *s, pid_t **pids, size_t *n, struct cove_err *err);
 /* Kill what is left, remove the cgroup and the state directory. */
 int cove_ops_destroy(struct cove_store *st, const struct cove_state *s, struct cove_err *err);
 

@@ -52,6 +52,16 @@ static int drop_bounding(uint64_t keep, struct cove_err *err) {
     return 0;
 }
 
+/* "deny" in /proc/self/setgroups: an ordinary user mapped its own gid
+ * alone (namespaces/userns.c); the supplementary groups then stay those
+ * the caller had, which show as the overflow gid inside. */
+static bool setgroups_denied(void) {
+    struct cove_err ignored = {0};
+    _cleanup_close_ int fd = cove_procfs_open("self/setgroups", O_RDONLY, &ignored);
+    char buf[8] = {0};
+    return fd >= 0 && read(fd, buf, sizeof(buf) - 1) >= 4 && strncmp(buf, "deny", 4) == 0;
+}
+
 static int set_ids(const struct cove_user *u, struct cove_err *err) {
     /* setgroups first: it needs CAP_SETGID, which setresuid may take away */
     gid_t *groups = NULL;
@@ -64,8 +74,11 @@ static int set_ids(const struct cove_user *u, struct cove_err *err) {
     }
     int r = setgroups(u->n_additional_gids, groups);
     free(groups);
-    if (r < 0)
+    if (r < 0 && !(errno == EPERM && setgroups_denied()))
         return cove_err_sys(err, errno, "process.user.additionalGids: setgroups");
+    if (r < 0 && u->n_additional_gids)
+        return cove_err_set(err, EPERM, "process.user.additionalGids: setgroups is denied in this user namespace "
+                                        "(a rootless map of the caller's own gid; map a subgid range for groups)");
     if (setresgid(u->gid, u->gid, u->gid) < 0)
         return cove_err_sys(err, errno, "process.user.gid: setresgid %u", u->gid);
     if (setresuid(u->uid, u->uid, u->uid) < 0)

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -75,12 +76,11 @@ int cove_proto_userns_parent(int sock, pid_t pid, const struct cove_config *c, s
     if (m.type != COVE_MSG_READY_FOR_IDMAP)
         return cove_err_set(err, EPROTO, "linux.namespaces: user: unexpected message %u from container init", m.type);
     const struct cove_linux *l = &c->linux;
-    /* as root we write full maps and leave setgroups allowed, as runc does;
-     * "deny" is only needed by an unprivileged writer. A joined namespace
-     * has its maps: the message only says its namespaces exist now. */
+    /* A joined namespace has its maps: the message only says its
+     * namespaces exist now. */
     if (cove_userns_is_new(c) &&
-        (r = cove_userns_write_maps(pid, l->uid_mappings, l->n_uid_mappings, l->gid_mappings, l->n_gid_mappings,
-                                    false, "linux", err)) < 0)
+        (r = cove_userns_set_maps(pid, l->uid_mappings, l->n_uid_mappings, l->gid_mappings, l->n_gid_mappings,
+                                  err)) < 0)
         return r;
     if ((r = cove_msg_send(sock, COVE_MSG_IDMAP_DONE, NULL)) < 0)
         return cove_err_sys(err, -r, "linux.namespaces: user: send to container init");
@@ -95,12 +95,21 @@ static int userns_ask_maps(int sock, struct cove_err *err) {
     return 0;
 }
 
-int cove_proto_userns_child(int sock, const struct cove_config *c, struct cove_err *err) {
+int cove_proto_userns_child(int sock, const struct cove_config *c, bool user_maps, struct cove_err *err) {
     const char *path = cove_userns_join_path(c);
     int r;
     if (cove_userns_is_new(c)) {
+        /* The init is non-dumpable (create.c), so its /proc files belong
+         * to root: an ordinary user (or newuidmap acting for one) could
+         * not write its maps. Dumpable for that moment only: nothing else
+         * is in its namespaces yet, and the caller's own processes could
+         * ptrace the caller's runtime anyway. */
+        if (user_maps && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+            return cove_err_sys(err, errno, "prctl(PR_SET_DUMPABLE) for the id maps");
         if ((r = userns_ask_maps(sock, err)) < 0)
             return r;
+        if (user_maps && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+            return cove_err_sys(err, errno, "prctl(PR_SET_DUMPABLE)");
     } else if (path) {
         /* with a new pid namespace the clone helper already put us in it;
          * then tell the parent our namespaces exist (netDevices move in) */

@@ -45,6 +45,7 @@
 #ifndef COVE_RUNTIME_PROTOCOL_H
 #define COVE_RUNTIME_PROTOCOL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -88,8 +89,9 @@ _Noreturn void cove_proto_child_fail(int sock, struct cove_err *err);
  * maps of linux.uidMappings/gidMappings (new namespace), answer. Child,
  * first thing after clone3: join the user namespace by path (unless the
  * clone helper did), unshare the rest inside it, ask for the maps, and
- * become root in it. */
+ * become root in it. user_maps: the runtime is not root on the host, so
+ * the init is dumpable while its maps are written. */
 int cove_proto_userns_parent(int sock, pid_t pid, const struct cove_config *c, struct cove_err *err);
-int cove_proto_userns_child(int sock, const struct cove_config *c, struct cove_err *err);
+int cove_proto_userns_child(int sock, const struct cove_config *c, bool user_maps, struct cove_err *err);
 
 #endif

@@ -60,10 +60,17 @@ static int store_lock(struct cove_store *st, const char *id, struct cove_err *er
     return 0;
 }
 
+int cove_store_root_check(const char *root, struct cove_err *err) {
+    if (root && *root)
+        return 0;
+    return cove_err_set(err, EINVAL, "--root: no state directory: a non-root user's default is "
+                                     "$XDG_RUNTIME_DIR/cove and XDG_RUNTIME_DIR is not set; pass --root DIR");
+}
+
 /* Validates id first: nothing is allocated or touched for a bad one. */
 static int store_init(struct cove_store *st, const char *root, const char *id, struct cove_err *err) {
     int r = cove_state_validate_id(id, err);
-    if (r < 0)
+    if (r < 0 || (r = cove_store_root_check(root, err)) < 0)
         return r;
     st->dirfd = -1;
     st->root = strdup(root);
@@ -148,6 +155,9 @@ void cove_store_close(struct cove_store *st) {
 int cove_store_list(const char *root, char ***ids, size_t *n, struct cove_err *err) {
     *ids = NULL;
     *n = 0;
+    int r = cove_store_root_check(root, err);
+    if (r < 0)
+        return r;
     _cleanup_closedir_ DIR *d = opendir(root);
     if (!d) {
         if (errno == ENOENT)

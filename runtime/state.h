@@ -71,6 +71,9 @@ struct cove_store {
     int dirfd;        /* O_DIRECTORY fd of <root>/<id>, flock'ed */
 };
 
+/* -EINVAL unless root is set: a non-root caller without XDG_RUNTIME_DIR
+ * has no default --root (runtime/rootless.h). */
+int cove_store_root_check(const char *root, struct cove_err *err);
 /* Make <root>/<id> (failing with EEXIST: "container with given ID already
  * exists") and lock it. */
 int cove_store_create(const char *root, const char *id, struct cove_store *st, struct cove_err *err);

@@ -67,6 +67,7 @@ int cove_shim_argv_build(const char *shim_path, const struct cove_shim_opts *o, 
         (c->no_pivot && (r = strv_push(&v, &n, "--no-pivot", err)) < 0) ||
         (c->no_new_keyring && (r = strv_push(&v, &n, "--no-new-keyring", err)) < 0) ||
         (c->systemd_cgroup && (r = strv_push(&v, &n, "--systemd-cgroup", err)) < 0) ||
+        (c->rootless && (r = strv_push(&v, &n, "--rootless", err)) < 0) ||
         (c->preserve_fds && (r = strv_push_uint(&v, &n, "--preserve-fds", c->preserve_fds, err)) < 0) ||
         (o->start && (r = strv_push(&v, &n, "--start", err)) < 0) ||
         (o->rm && (r = strv_push(&v, &n, "--rm", err)) < 0) ||
@@ -100,6 +101,7 @@ int cove_shim_argv_parse(int argc, char **argv, struct cove_shim_opts *o, int *r
         if (!strcmp(f, "--no-pivot")) o->create.no_pivot = true, takes = false;
         else if (!strcmp(f, "--no-new-keyring")) o->create.no_new_keyring = true, takes = false;
         else if (!strcmp(f, "--systemd-cgroup")) o->create.systemd_cgroup = true, takes = false;
+        else if (!strcmp(f, "--rootless")) o->create.rootless = true, takes = false;
         else if (!strcmp(f, "--start")) o->start = true, takes = false;
         else if (!strcmp(f, "--rm")) o->rm = true, takes = false;
         else if (!val) return cove_err_set(err, EINVAL, "cove-shim: %s: missing value", f);

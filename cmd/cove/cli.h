@@ -14,7 +14,8 @@ struct cli_global {
     bool log_json;
     bool debug;
     bool systemd_cgroup;
-    const char *image_root;   /* --image-root (image store, default /var/lib/cove) */
+    bool rootless;            /* --rootless auto|true|false, resolved (runtime/rootless.h) */
+    const char *image_root;   /* --image-root (image store, default /var/lib/cove; per user when not root) */
 };
 
 extern struct cli_global g_cli;

@@ -1,6 +1,9 @@
 /* cmd/cove/cmd_info.c — state, list, spec, features. */
 #include <fcntl.h>
 #include <getopt.h>
+#include <pwd.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +98,27 @@ static void print_json(const struct list_row *rows, size_t n) {
     yajl_gen_free(g);
 }
 
+/* OWNER, as runc prints it: the user owning the container's state dir. */
+static void list_fill_owner(struct cove_state *s) {
+    char path[PATH_MAX];
+    struct stat sb;
+    if ((s->owner && *s->owner) || snprintf(path, sizeof(path), "%s/%s", g_cli.root, s->id) >= (int)sizeof(path) ||
+        stat(path, &sb) < 0)
+        return;
+    struct passwd pw, *res = NULL;
+    char buf[1024], num[16];
+    const char *name = num;
+    if (getpwuid_r(sb.st_uid, &pw, buf, sizeof(buf), &res) == 0 && res)
+        name = res->pw_name;
+    else
+        snprintf(num, sizeof(num), "#%u", (unsigned)sb.st_uid);
+    char *dup = strdup(name);
+    if (dup) {
+        free(s->owner);
+        s->owner = dup;
+    }
+}
+
 int cmd_list(int argc, char **argv) {
     static const struct option opts[] = {
         {"format", required_argument, NULL, O_FORMAT},
@@ -130,7 +154,7 @@ int cmd_list(int argc, char **argv) {
         struct cove_err e2 = {0};
         /* a container deleted or half-created meanwhile is simply not listed */
         if (cove_container_state(g_cli.root, ids[i], &rows[k].s, &rows[k].status, &e2) == 0)
-            k++;
+            list_fill_owner(&rows[k++].s);
     }
     strv_free(ids);
     if (!rows) {

@@ -69,6 +69,7 @@ static void create_defaults(struct cove_create_opts *o) {
     memset(o, 0, sizeof(*o));
     o->root = g_cli.root;
     o->systemd_cgroup = g_cli.systemd_cgroup;
+    o->rootless = g_cli.rootless;
 }
 
 /* --timeout SECONDS, --timeout-grace SECONDS */

@@ -13,6 +13,7 @@ static const char sandbox_help[] =
     "Usage: cove [--root DIR] [--image-root DIR] sandbox (--image REF | --rootfs DIR) [options] -- CMD [ARGS...]\n\n"
     "Run CMD in a throw-away container: an overlay root (writes vanish), read-only binds unless :rw,\n"
     "no_new_privs, runc's three default capabilities, fresh namespaces, no network unless --network host.\n"
+    "Run by an ordinary user the job is root of a new user namespace (the caller's uid outside).\n"
     "Output is streamed; the exit code is the job's (124 on timeout, 125 when the sandbox could not start).\n\n"
     "   --image REF              image from the store (cove image import)\n"
     "   --rootfs DIR             a root filesystem directory (never written to)\n"
@@ -26,7 +27,8 @@ static const char sandbox_help[] =
     "   --workdir DIR            working directory in the container\n"
     "   --env K=V                environment variable; repeatable\n"
     "   --user UID:GID           run as this user\n"
-    "   --cgroup-parent PATH     absolute cgroup parent (default /cove-sandbox)\n"
+    "   --cgroup-parent PATH     absolute cgroup parent (default /cove-sandbox; as a non-root user:\n"
+    "                            one delegated to you, else no cgroup and no limits)\n"
     "   --id ID                  container id (default sandbox-<pid>-<random>)\n"
     "   --seccomp-profile PATH|none  containers.conf-style seccomp profile\n"
     "                            (default " COVE_SANDBOX_SECCOMP_PROFILE ")\n";
@@ -134,6 +136,19 @@ int cmd_sandbox(int argc, char **argv) {
         }
     }
     a.o.args = argv + optind;
+    /* an ordinary user has a cgroup only where one is delegated to it */
+    if (geteuid() != 0 && !a.o.cgroup_parent) {
+        if (a.o.memory || a.o.cpu_quota || a.o.pids) {
+            rc = cli_usage_error("sandbox", "--memory, --cpus and --pids need a cgroup: as a non-root user pass "
+                                            "--cgroup-parent DIR, a cgroup delegated to you (docs/rootless.md)");
+            rc = COVE_SANDBOX_CREATE_FAILED;
+            goto out;
+        }
+        cli_log("warning", "sandbox: no --cgroup-parent delegated to uid %u: the job runs without a cgroup "
+                           "(no memory, cpu or pids limits); the timeout still ends it",
+                (unsigned)geteuid());
+        a.o.no_cgroup = true;
+    }
     if (!a.o.seccomp_profile) {
         if (access(COVE_SANDBOX_SECCOMP_PROFILE, R_OK) == 0)
             a.o.seccomp_profile = COVE_SANDBOX_SECCOMP_PROFILE;

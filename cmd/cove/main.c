@@ -13,12 +13,14 @@
 
 #include "cli.h"
 #include "runtime/hooks.h"
+#include "runtime/rootless.h"
 #include "lib/selfexe.h"
 #include "lib/trace.h"
 #include "runtime/state.h"
 #include "version.h"
 
-struct cli_global g_cli = {.root = COVE_DEFAULT_ROOT};
+struct cli_global g_cli;
+static enum cove_rootless g_rootless = COVE_ROOTLESS_AUTO;
 
 static void json_escape(FILE *f, const char *s) {
     for (; *s; s++) {
@@ -168,7 +170,14 @@ static int global_apply(int c, const char *v) {
         break;
     case O_DEBUG: g_cli.debug = true; break;
     case O_SYSTEMD: g_cli.systemd_cgroup = true; break;
-    default: break; /* --rootless, --criu: accepted for runc compatibility */
+    case O_ROOTLESS:
+        if (cove_rootless_parse(v, &g_rootless) < 0) {
+            fprintf(stderr, "cove: invalid --rootless value: %s (auto, true or false)\n", v);
+            return 1;
+        }
+        g_cli.rootless = cove_rootless_resolve(g_rootless);
+        break;
+    default: break; /* --criu: accepted for runc compatibility */
     }
     return 0;
 }
@@ -298,13 +307,15 @@ static void usage(FILE *f) {
         fprintf(f, "   %-10s %s\n", commands[i].name, commands[i].help);
     fprintf(f,
             "\nGlobal options:\n"
-            "   --root DIR           root directory for container state (default: %s)\n"
-            "   --image-root DIR     image store (default: /var/lib/cove)\n"
+            "   --root DIR           root directory for container state (default: %s;\n"
+            "                        $XDG_RUNTIME_DIR/cove when not root)\n"
+            "   --image-root DIR     image store (default: /var/lib/cove; ~/.local/share/cove when not root)\n"
             "   --log FILE           write log lines to FILE (default: stderr)\n"
             "   --log-format FORMAT  text or json (default: text)\n"
             "   --debug              log debug lines\n"
-            "   --systemd-cgroup     use the systemd cgroup driver (not supported: refused)\n"
-            "   --rootless VALUE     accepted for runc compatibility (auto|true|false)\n"
+            "   --systemd-cgroup     use the systemd cgroup driver (a transient scope per container)\n"
+            "   --rootless VALUE     auto|true|false: tolerate a cgroup not delegated to the user\n"
+            "                        (default auto: when not root, or root in a user namespace)\n"
             "   --version, -v        print the version\n"
             "   --help, -h           show help\n",
             COVE_DEFAULT_ROOT);
@@ -314,9 +325,22 @@ static void version(void) {
     printf("cove version %s\nspec: %s\n", COVE_VERSION, COVE_SPEC_VERSION);
 }
 
+/* The per-user defaults (runtime/rootless.h); --root/--image-root and
+ * --rootless given later replace them. */
+static void cli_defaults(void) {
+    static char *root, *image_root; /* for the process's lifetime */
+    uid_t euid = geteuid();
+    cove_rootless_state_root(euid, getenv("XDG_RUNTIME_DIR"), &root);
+    cove_rootless_image_root(euid, getenv("XDG_DATA_HOME"), getenv("HOME"), &image_root);
+    g_cli.root = root;
+    g_cli.image_root = image_root;
+    g_cli.rootless = cove_rootless_resolve(COVE_ROOTLESS_AUTO);
+}
+
 int main(int argc, char **argv) {
     cove_selfexe_init();
     g_argv = argv;
+    cli_defaults();
     cove_hooks_set_warn_fn(log_warning);
     int c;
     opterr = 0;

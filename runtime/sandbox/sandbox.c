@@ -1,5 +1,6 @@
 /* runtime/sandbox/sandbox.c — see sandbox.h. */
 #include <fcntl.h>
+#include <pwd.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
@@ -154,6 +155,68 @@ static int plan_source(const struct cove_sandbox_opts *o, struct cove_bundle_pla
     return 0;
 }
 
+/* The first range /etc/subuid (or subgid) grants name or uid: *start, *count. */
+static bool subid_range(const char *file, const char *name, unsigned id, uint32_t *start, uint32_t *count) {
+    _cleanup_fclose_ FILE *f = fopen(file, "re");
+    char line[256];
+    while (f && fgets(line, sizeof(line), f)) {
+        char who[128];
+        unsigned long long a, n;
+        if (sscanf(line, "%127[^:]:%llu:%llu", who, &a, &n) != 3 || n == 0 || a + n > UINT32_MAX)
+            continue;
+        char num[16];
+        snprintf(num, sizeof(num), "%u", id);
+        if ((name && strcmp(who, name) == 0) || strcmp(who, num) == 0) {
+            *start = (uint32_t)a;
+            *count = (uint32_t)n;
+            return true;
+        }
+    }
+    return false;
+}
+
+static int one_map(struct cove_idmap **out, size_t *n, uint32_t self, bool ranged, uint32_t start, uint32_t count) {
+    *n = 0;
+    if (!(*out = calloc(2, sizeof(**out))))
+        return -ENOMEM;
+    (*out)[(*n)++] = (struct cove_idmap){.container_id = 0, .host_id = self, .size = 1};
+    if (ranged)
+        (*out)[(*n)++] = (struct cove_idmap){.container_id = 1, .host_id = start, .size = count > 65535 ? 65535 : count};
+    return 0;
+}
+
+int cove_sandbox_user_maps(uid_t uid, gid_t gid, const char *subuid_file, const char *subgid_file, bool helpers,
+                           struct cove_bundle_plan *p, struct cove_err *err) {
+    /* both files name the user (or its uid), not the group */
+    struct passwd pw, *pwp = NULL;
+    char buf[1024];
+    getpwuid_r(uid, &pw, buf, sizeof(buf), &pwp);
+    uint32_t us = 0, uc = 0, gs = 0, gc = 0;
+    /* both or neither: a job with 65536 uids but one gid could not chown */
+    bool ranged = helpers &&
+                  subid_range(subuid_file ? subuid_file : "/etc/subuid", pwp ? pwp->pw_name : NULL, uid, &us, &uc) &&
+                  subid_range(subgid_file ? subgid_file : "/etc/subgid", pwp ? pwp->pw_name : NULL, uid, &gs, &gc);
+    if (one_map(&p->uid_maps, &p->n_uid_maps, uid, ranged, us, uc) < 0 ||
+        one_map(&p->gid_maps, &p->n_gid_maps, gid, ranged, gs, gc) < 0)
+        return cove_err_set(err, ENOMEM, "out of memory");
+    return 0;
+}
+
+static bool in_path(const char *prog) {
+    const char *path = getenv("PATH");
+    if (!path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    for (const char *d = path; *d;) {
+        size_t n = strcspn(d, ":");
+        char full[PATH_MAX];
+        if (n && snprintf(full, sizeof(full), "%.*s/%s", (int)n, d, prog) < (int)sizeof(full) &&
+            access(full, X_OK) == 0)
+            return true;
+        d += n + (d[n] == ':');
+    }
+    return false;
+}
+
 int cove_sandbox_plan(const struct cove_sandbox_opts *o, const char *id, struct cove_bundle_plan *p,
                       struct cove_err *err) {
     memset(p, 0, sizeof(*p));
@@ -196,8 +259,12 @@ int cove_sandbox_plan(const struct cove_sandbox_opts *o, const char *id, struct 
     if (parent[0] != '/')
         return cove_err_set(err, EINVAL, "--cgroup-parent \"%s\": must be absolute (a sandbox never nests "
                                          "under the caller's cgroup)", parent);
-    if (asprintf(&p->cgroups_path, "%s/%s", strcmp(parent, "/") == 0 ? "" : parent, id) < 0)
+    if (!o->no_cgroup && asprintf(&p->cgroups_path, "%s/%s", strcmp(parent, "/") == 0 ? "" : parent, id) < 0)
         return cove_err_set(err, ENOMEM, "out of memory");
+    if (geteuid() != 0 &&
+        (r = cove_sandbox_user_maps(geteuid(), getegid(), NULL, NULL, in_path("newuidmap") && in_path("newgidmap"),
+                                    p, err)) < 0)
+        return r;
     if (o->n_binds) {
         p->binds = calloc(o->n_binds, sizeof(*p->binds));
         if (!p->binds)
@@ -236,6 +303,8 @@ static int write_bundle(struct sandbox *sb, const struct cove_bundle_plan *p, st
     int r = cove_bundle_config_json(p, &json, &len, err);
     if (r < 0)
         return r;
+    if ((r = cove_store_root_check(sb->o->state_root, err)) < 0)
+        return r;
     if (mkdir(sb->o->state_root, 0711) < 0 && errno != EEXIST)
         return cove_err_sys(err, errno, "mkdir %s", sb->o->state_root);
     /* '~' cannot be in a container id: no container dir can take this
@@ -260,7 +329,8 @@ static int write_bundle(struct sandbox *sb, const struct cove_bundle_plan *p, st
  * child killed half-way through create could leave a mount or cgroup
  * behind. The container's init starts from an empty mask anyway. */
 static void __attribute__((noreturn)) child_run(struct sandbox *sb, int errfd) {
-    struct cove_create_opts co = {.root = sb->o->state_root, .id = sb->id, .bundle = sb->bundle};
+    struct cove_create_opts co = {.root = sb->o->state_root, .id = sb->id, .bundle = sb->bundle,
+                                  .rootless = geteuid() != 0};
     struct cove_err err = {0};
     int code = 0;
     if (cove_container_run(&co, false, false, &code, &err) < 0) {

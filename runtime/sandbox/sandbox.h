@@ -8,8 +8,10 @@
  *   - no_new_privs, only runc's three default capabilities, devices
  *     denied, masked/read-only /proc and /sys paths as the default spec;
  *   - fresh pid, ipc, uts, mount, cgroup and network namespaces (the
- *     network namespace has only lo) unless --network host; no user
- *     namespace: cove does not implement one yet;
+ *     network namespace has only lo) unless --network host; run by an
+ *     ordinary user, a user namespace too (cove_sandbox_user_maps), the
+ *     overlay then mounted inside it, and a cgroup only under a delegated
+ *     --cgroup-parent;
  *   - seccomp: a containers.conf-style profile (containers-common's
  *     /usr/share/containers/seccomp.json by default, chosen by cmd/),
  *     resolved for the three capabilities (runtime/seccomp/seccomp_profile.h);
@@ -52,7 +54,16 @@ struct cove_sandbox_opts {
     const char *cgroup_parent;     /* NULL: COVE_SANDBOX_CGROUP_PARENT */
     const char *id;                /* NULL: sandbox-<pid>-<random> */
     const char *seccomp_profile;   /* profile path; NULL: no seccomp */
+    bool no_cgroup;                /* rootless without a delegated parent: no cgroup, no limits */
 };
+
+/* Rootless (cove run by an ordinary user): the job is root of a new user
+ * namespace mapped to the caller's uid/gid, plus the ranges /etc/subuid
+ * and /etc/subgid grant the caller (ids 1..65535 at most) when newuidmap
+ * and newgidmap are installed. Pure but for reading those files; sub_file
+ * NULL means /etc/sub{u,g}id. */
+int cove_sandbox_user_maps(uid_t uid, gid_t gid, const char *subuid_file, const char *subgid_file,
+                           bool helpers, struct cove_bundle_plan *p, struct cove_err *err);
 
 /* containers-common's default profile (Debian: golang-github-containers-common). */
 #define COVE_SANDBOX_SECCOMP_PROFILE "/usr/share/containers/seccomp.json"

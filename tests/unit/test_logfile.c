@@ -113,7 +113,7 @@ Test(logfile, parse_rejects_malformed_lines) {
 Test(shim_argv, round_trips_every_option) {
     struct cove_shim_opts o = {
         .create = {.root = "/run/x", .id = "abc", .bundle = "/b", .pid_file = "/p", .no_pivot = true,
-                   .no_new_keyring = true, .preserve_fds = 2},
+                   .no_new_keyring = true, .rootless = true, .preserve_fds = 2},
         .start = true, .rm = true, .timeout_s = 30, .grace_s = 4,
     };
     char **argv = NULL;
@@ -130,7 +130,7 @@ Test(shim_argv, round_trips_every_option) {
     cr_expect_str_eq(p.create.id, "abc");
     cr_expect_str_eq(p.create.bundle, "/b");
     cr_expect_str_eq(p.create.pid_file, "/p");
-    cr_expect(p.create.no_pivot && p.create.no_new_keyring && p.start && p.rm);
+    cr_expect(p.create.no_pivot && p.create.no_new_keyring && p.create.rootless && p.start && p.rm);
     cr_expect_eq(p.create.preserve_fds, 2);
     cr_expect_eq(p.timeout_s, 30);
     cr_expect_eq(p.grace_s, 4);

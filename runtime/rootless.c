@@ -1,0 +1,65 @@
+/* runtime/rootless.c — see rootless.h and docs/rootless.md. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/fileio.h"
+#include "runtime/rootless.h"
+#include "image/image.h"
+#include "runtime/state.h"
+
+int cove_rootless_parse(const char *s, enum cove_rootless *out) {
+    static const struct { const char *word; enum cove_rootless v; } words[] = {
+        {"auto", COVE_ROOTLESS_AUTO}, {"true", COVE_ROOTLESS_TRUE},  {"t", COVE_ROOTLESS_TRUE},
+        {"1", COVE_ROOTLESS_TRUE},    {"false", COVE_ROOTLESS_FALSE}, {"f", COVE_ROOTLESS_FALSE},
+        {"0", COVE_ROOTLESS_FALSE},
+    };
+    for (size_t i = 0; s && i < sizeof(words) / sizeof(words[0]); i++)
+        if (strcasecmp(s, words[i].word) == 0) {
+            *out = words[i].v;
+            return 0;
+        }
+    return -EINVAL;
+}
+
+bool cove_in_user_namespace(void) {
+    struct cove_err ignored = {0};
+    _cleanup_free_ char *data = NULL;
+    size_t len = 0;
+    if (cove_read_file(AT_FDCWD, "/proc/self/uid_map", 4096, &data, &len, &ignored) < 0)
+        return false;
+    unsigned a, b, c;
+    /* the initial namespace maps every id to itself in one line */
+    return !(sscanf(data, "%u %u %u", &a, &b, &c) == 3 && a == 0 && b == 0 && c == 4294967295u);
+}
+
+bool cove_rootless_resolve(enum cove_rootless mode) {
+    if (mode != COVE_ROOTLESS_AUTO)
+        return mode == COVE_ROOTLESS_TRUE;
+    return geteuid() != 0 || cove_in_user_namespace();
+}
+
+int cove_rootless_state_root(uid_t euid, const char *xdg, char **out) {
+    *out = NULL;
+    if (euid == 0)
+        return (*out = strdup(COVE_DEFAULT_ROOT)) ? 0 : -ENOMEM;
+    if (!xdg || xdg[0] != '/')
+        return 0;
+    return asprintf(out, "%s/cove", xdg) < 0 ? (*out = NULL, -ENOMEM) : 0;
+}
+
+int cove_rootless_image_root(uid_t euid, const char *xdg_data_home, const char *home, char **out) {
+    *out = NULL;
+    int n = 0;
+    if (euid == 0)
+        return (*out = strdup(COVE_IMAGE_DEFAULT_ROOT)) ? 0 : -ENOMEM;
+    if (xdg_data_home && xdg_data_home[0] == '/')
+        n = asprintf(out, "%s/cove", xdg_data_home);
+    else if (home && home[0] == '/')
+        n = asprintf(out, "%s/.local/share/cove", home);
+    return n < 0 ? (*out = NULL, -ENOMEM) : 0;
+}

@@ -1,0 +1,81 @@
+/* Unit tests: the rootless decisions (runtime/rootless.c), which maps an
+ * ordinary user may write itself (namespaces/userns.c), and which
+ * resources need a cgroup (cgroups/cgroups.c). Pure; no root needed. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cgroups/cgroups.h"
+#include "namespaces/userns.h"
+#include "runtime/rootless.h"
+
+Test(rootless, parses_runc_values) {
+    enum cove_rootless m;
+    cr_assert_eq(cove_rootless_parse("auto", &m), 0);
+    cr_expect_eq(m, COVE_ROOTLESS_AUTO);
+    cr_assert_eq(cove_rootless_parse("true", &m), 0);
+    cr_expect_eq(m, COVE_ROOTLESS_TRUE);
+    cr_assert_eq(cove_rootless_parse("FALSE", &m), 0);
+    cr_expect_eq(m, COVE_ROOTLESS_FALSE);
+    cr_expect_eq(cove_rootless_parse("yes", &m), -EINVAL);
+    cr_expect_eq(cove_rootless_parse("", &m), -EINVAL);
+    cr_expect_eq(cove_rootless_parse(NULL, &m), -EINVAL);
+}
+
+Test(rootless, explicit_values_win_over_detection) {
+    cr_expect(cove_rootless_resolve(COVE_ROOTLESS_TRUE));
+    cr_expect(!cove_rootless_resolve(COVE_ROOTLESS_FALSE));
+}
+
+Test(rootless, state_root_is_per_user_under_xdg_runtime_dir) {
+    char *r;
+    cr_assert_eq(cove_rootless_state_root(0, "/run/user/0", &r), 0);
+    cr_expect_str_eq(r, "/run/cove");
+    free(r);
+    cr_assert_eq(cove_rootless_state_root(1000, "/run/user/1000", &r), 0);
+    cr_expect_str_eq(r, "/run/user/1000/cove");
+    free(r);
+    /* unset or relative: no default, --root must be given */
+    cr_assert_eq(cove_rootless_state_root(1000, NULL, &r), 0);
+    cr_expect_null(r);
+    cr_assert_eq(cove_rootless_state_root(1000, "run/user", &r), 0);
+    cr_expect_null(r);
+}
+
+Test(rootless, image_root_follows_xdg_data_home_then_home) {
+    char *r;
+    cr_assert_eq(cove_rootless_image_root(0, "/x", "/root", &r), 0);
+    cr_expect_str_eq(r, "/var/lib/cove");
+    free(r);
+    cr_assert_eq(cove_rootless_image_root(1000, "/data", "/home/u", &r), 0);
+    cr_expect_str_eq(r, "/data/cove");
+    free(r);
+    cr_assert_eq(cove_rootless_image_root(1000, NULL, "/home/u", &r), 0);
+    cr_expect_str_eq(r, "/home/u/.local/share/cove");
+    free(r);
+    cr_assert_eq(cove_rootless_image_root(1000, NULL, NULL, &r), 0);
+    cr_expect_null(r);
+}
+
+Test(rootless, only_a_map_of_the_own_id_alone_is_written_without_helpers) {
+    struct cove_idmap self[] = {{0, 1000, 1}};
+    struct cove_idmap other[] = {{0, 1001, 1}};
+    struct cove_idmap wide[] = {{0, 1000, 2}};
+    struct cove_idmap two[] = {{0, 1000, 1}, {1, 100000, 65536}};
+    cr_expect(cove_userns_map_is_self(self, 1, 1000));
+    cr_expect(!cove_userns_map_is_self(other, 1, 1000));
+    cr_expect(!cove_userns_map_is_self(wide, 1, 1000));
+    cr_expect(!cove_userns_map_is_self(two, 2, 1000));
+    cr_expect(!cove_userns_map_is_self(self, 0, 1000));
+}
+
+Test(rootless, device_rules_alone_need_no_cgroup) {
+    struct cove_resources r = {.set = true, .n_devices = 3};
+    cr_expect(!cove_resources_has_limits(&r));
+    r.has_pids = true;
+    cr_expect(cove_resources_has_limits(&r));
+    struct cove_resources u = {.n_unified = 1};
+    cr_expect(cove_resources_has_limits(&u));
+    struct cove_resources m = {.has_memory = true};
+    cr_expect(cove_resources_has_limits(&m));
+}
