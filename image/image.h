@@ -139,8 +139,10 @@ int cove_image_import(struct cove_image_store *s, const struct cove_import_opts 
  * the number of layers is not bounded by the one-page mount option limit;
  * older kernels get mount(2) on scratch (a directory only root can reach)
  * with the layers named relative to a common parent, then a detached copy,
- * and the mount on scratch is gone before this returns. */
-int cove_overlay_mount_fd(const char *const *lowers, size_t n, const char *upper, const char *work,
+ * and the mount on scratch is gone before this returns. userxattr: the
+ * overlay is mounted in a user namespace (rootless) and reads user.overlay.*
+ * xattrs instead of trusted.overlay.* (Linux 5.11+). */
+int cove_overlay_mount_fd(const char *const *lowers, size_t n, const char *upper, const char *work, bool userxattr,
                           const char *scratch, int *out, struct cove_err *err);
 
 /* ---------------------------------------------------------------- bundle */

@@ -31,6 +31,7 @@
 #include "lib/syscalls.h"
 
 #ifndef FSCONFIG_SET_STRING
+#define FSCONFIG_SET_FLAG 0
 #define FSCONFIG_SET_STRING 1
 #define FSCONFIG_CMD_CREATE 6
 #endif
@@ -40,11 +41,13 @@
 #endif
 
 /* the overlay as a detached mount fd; -EINVAL etc. for the caller's fallback */
-static int overlay_new_api(const char *const *lowers, size_t n, const char *upper, const char *work, int *out,
-                           struct cove_err *err) {
+static int overlay_new_api(const char *const *lowers, size_t n, const char *upper, const char *work, bool userxattr,
+                           int *out, struct cove_err *err) {
     _cleanup_close_ int fs = cove_fsopen("overlay", FSOPEN_CLOEXEC);
     if (fs < 0)
         return -errno;
+    if (userxattr && cove_fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
+        return cove_err_sys(err, errno, "overlay: userxattr (Linux 5.11+)");
     for (size_t i = 0; i < n; i++)
         if (cove_fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", lowers[i], 0) < 0)
             return -errno; /* EINVAL: kernel before 6.8, caller falls back */
@@ -77,10 +80,10 @@ static size_t common_dir(const char *const *lowers, size_t n) {
 /* Before Linux 6.8: mount(2) on scratch (a directory only root can reach),
  * then a detached copy of that mount, and the original goes at once. */
 static int overlay_old_api(const char *const *lowers, size_t n, const char *upper, const char *work,
-                           const char *scratch, int *out, struct cove_err *err) {
+                           bool userxattr, const char *scratch, int *out, struct cove_err *err) {
     size_t base = common_dir(lowers, n);
     _cleanup_free_ char *dir = strndup(lowers[0], base ? base : 1);
-    size_t cap = 64 + (upper ? strlen(upper) + strlen(work) : 0);
+    size_t cap = 80 + (upper ? strlen(upper) + strlen(work) : 0);
     for (size_t i = 0; i < n; i++)
         cap += strlen(lowers[i]) - base + 1;
     _cleanup_free_ char *opts = malloc(cap);
@@ -93,7 +96,9 @@ static int overlay_old_api(const char *const *lowers, size_t n, const char *uppe
         p = stpcpy(p, lowers[i] + base);
     }
     if (upper)
-        sprintf(p, ",upperdir=%s,workdir=%s", upper, work);
+        p += sprintf(p, ",upperdir=%s,workdir=%s", upper, work);
+    if (userxattr)
+        strcpy(p, ",userxattr");
     if (strlen(opts) >= (size_t)sysconf(_SC_PAGESIZE) - 1)
         return cove_err_set(err, E2BIG, "overlay: %zu layers do not fit the mount option page on this kernel "
                                         "(needs Linux 6.8+ for lowerdir+)", n);
@@ -127,14 +132,14 @@ static int overlay_old_api(const char *const *lowers, size_t n, const char *uppe
     return 0;
 }
 
-int cove_overlay_mount_fd(const char *const *lowers, size_t n, const char *upper, const char *work,
+int cove_overlay_mount_fd(const char *const *lowers, size_t n, const char *upper, const char *work, bool userxattr,
                           const char *scratch, int *out, struct cove_err *err) {
     *out = -1;
     if (n == 0 || (!upper && n < 2))
         return cove_err_set(err, EINVAL, "overlay: needs an upper dir or at least two layers");
-    int r = overlay_new_api(lowers, n, upper, work, out, err);
+    int r = overlay_new_api(lowers, n, upper, work, userxattr, out, err);
     if (r == -EINVAL || r == -ENOSYS || r == -EOPNOTSUPP)
-        r = overlay_old_api(lowers, n, upper, work, scratch, out, err);
+        r = overlay_old_api(lowers, n, upper, work, userxattr, scratch, out, err);
     else if (r < 0 && !err->msg[0])
         r = cove_err_sys(err, -r, "overlay: fsopen/fsconfig lowerdir+");
     return r;
@@ -259,7 +264,9 @@ int cove_overlay_setup(struct cove_overlay_plan *p, const char *state_dir, bool 
 }
 
 int cove_overlay_mount_planned(const struct cove_overlay_plan *p, int *out, struct cove_err *err) {
-    int r = cove_overlay_mount_fd((const char *const *)p->lowers, p->n_lowers, p->upper, p->work, p->scratch, out,
-                                  err);
+    /* in a user namespace overlayfs may not use trusted.* xattrs: the
+     * layers an ordinary user unpacked mark opaque dirs with user.* */
+    int r = cove_overlay_mount_fd((const char *const *)p->lowers, p->n_lowers, p->upper, p->work, p->deferred,
+                                  p->scratch, out, err);
     return r < 0 ? cove_err_prefix(err, "root.path") : 0;
 }

@@ -234,6 +234,23 @@ static int make_room(int pfd, const char *base, bool new_is_dir, const char *nam
 
 /* ---------------------------------------------------------------- metadata */
 
+/* An ordinary user's store (rootless, docs/rootless.md): every file stays
+ * the user's — root of the user namespace the container gets — as a
+ * rootless podman with ignore_chown_errors; device nodes other than
+ * whiteouts cannot be made and are left out (/dev is a tmpfs in every
+ * container); opaque dirs are marked user.overlay.opaque, which overlayfs
+ * reads with userxattr when the init mounts it in its user namespace. */
+static bool unpack_rootless(void) {
+    return geteuid() != 0;
+}
+
+static int entry_chown(int pfd, const char *base, struct archive_entry *e) {
+    if (unpack_rootless())
+        return 0;
+    return fchownat(pfd, base, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e),
+                    *base ? AT_SYMLINK_NOFOLLOW : AT_EMPTY_PATH);
+}
+
 static int set_xattrs(struct archive_entry *e, int fd, const char *proc_path, const char *name, struct cove_err *err) {
     const char *key;
     const void *val;
@@ -245,7 +262,8 @@ static int set_xattrs(struct archive_entry *e, int fd, const char *proc_path, co
         if (strncmp(key, "trusted.overlay.", 16) == 0)
             continue;
         int r = fd >= 0 ? fsetxattr(fd, key, val, size, 0) : setxattr(proc_path, key, val, size, 0);
-        if (r < 0 && errno != ENOTSUP)
+        /* an ordinary user may not set trusted.* or security.* ones */
+        if (r < 0 && errno != ENOTSUP && !(errno == EPERM && unpack_rootless()))
             return cove_err_sys(err, errno, "layer entry \"%s\": set xattr %s", name, key);
     }
     return 0;
@@ -261,7 +279,7 @@ static void entry_times(struct archive_entry *e, struct timespec ts[2]) {
 /* Owner, then mode (chown clears set-id bits), then xattrs, then times. */
 static int set_meta_at(struct archive_entry *e, int pfd, const char *base, const char *name, bool is_link,
                        struct cove_err *err) {
-    if (fchownat(pfd, base, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e), AT_SYMLINK_NOFOLLOW) < 0)
+    if (entry_chown(pfd, base, e) < 0)
         return cove_err_sys(err, errno, "layer entry \"%s\": chown", name);
     if (!is_link) {
         _cleanup_close_ int fd = openat(pfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -313,8 +331,7 @@ static int write_regular(struct unpack *u, struct archive_entry *e, int pfd, con
     /* sparse files end in a hole the data blocks do not cover */
     if (archive_entry_size_is_set(e) && ftruncate(fd, archive_entry_size(e)) < 0)
         return cove_err_sys(err, errno, "layer entry \"%s\": truncate", name);
-    if (fchown(fd, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e)) < 0 ||
-        fchmod(fd, archive_entry_perm(e) & 07777) < 0)
+    if (entry_chown(fd, "", e) < 0 || fchmod(fd, archive_entry_perm(e) & 07777) < 0)
         return cove_err_sys(err, errno, "layer entry \"%s\": owner/mode", name);
     int r = set_xattrs(e, fd, NULL, name, err);
     if (r < 0)
@@ -366,8 +383,13 @@ static int whiteout(struct unpack *u, int pfd, const char *parent, const char *b
     if (strcmp(base, WH_OPAQUE) == 0) {
         char proc[64];
         snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
-        if (setxattr(proc, "trusted.overlay.opaque", "y", 1, 0) < 0)
-            return cove_err_sys(err, errno, "layer entry \"%s\": set trusted.overlay.opaque on \"%s/\"", name, parent);
+        const char *key = unpack_rootless() ? "user.overlay.opaque" : "trusted.overlay.opaque";
+        if (setxattr(proc, key, "y", 1, 0) < 0)
+            return cove_err_sys(err, errno, "layer entry \"%s\": set %s on \"%s/\"%s", name, key, parent,
+                                errno == ENOTSUP && unpack_rootless()
+                                    ? " (an ordinary user's image store needs a filesystem with user.* xattrs: "
+                                      "ext4, xfs, btrfs, tmpfs since Linux 6.6)"
+                                    : "");
         return 0;
     }
     const char *victim = base + strlen(WH_PREFIX);
@@ -429,6 +451,9 @@ static int unpack_entry(struct unpack *u, struct archive_entry *e, struct cove_e
     }
     case AE_IFCHR:
     case AE_IFBLK:
+        if (unpack_rootless())
+            return 0;
+        /* fall through */
     case AE_IFIFO:
         if (mknodat(pfd, base, type | (archive_entry_perm(e) & 07777), archive_entry_rdev(e)) < 0)
             return cove_err_sys(err, errno, "layer entry \"%s\": mknod", name);

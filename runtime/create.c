@@ -27,6 +27,7 @@
 #include "runtime/init.h"
 #include "runtime/linux_extras.h"
 #include "runtime/process.h"
+#include "runtime/rootless.h"
 #include "runtime/seccomp/seccomp.h"
 #include "runtime/support.h"
 #include "lib/syscalls.h"
@@ -271,6 +272,7 @@ static _Noreturn void ctx_child(struct create_ctx *x, int parent_sock, int child
         .root_mount_fd = x->overlay_fd,
         .overlay = x->overlay.deferred ? &x->overlay : NULL,
         .user_maps = x->user_maps,
+        .runtime_in_userns = x->runtime_in_userns,
     };
     cove_init_main(&a);
 }
@@ -483,6 +485,7 @@ int cove_create_begin(struct create_ctx *x, const struct cove_create_opts *o, st
     x->store.dirfd = -1;
     x->overlay_fd = -1;
     x->user_maps = geteuid() != 0; /* the child cannot tell: in its new user namespace it is nobody */
+    x->runtime_in_userns = cove_in_user_namespace();
     int r;
     cove_time_rfc3339(x->created);
     if ((r = ctx_plan(x, err)) < 0 || (r = cove_fds_reserve(o->preserve_fds + x->listen_fds, err)) < 0)

@@ -45,6 +45,7 @@ struct create_ctx {
     char created[64];                   /* RFC 3339; state.json and the hooks' state */
     int *idmap_fds;                     /* per mount, from cove_idmap_mounts_prepare; NULL: none */
     bool user_maps;                     /* not root on the host: the init is dumpable for its maps */
+    bool runtime_in_userns;             /* cove itself is in a user namespace (rootless podman) */
 };
 
 /* Everything up to READY + state.json + pid file. On failure the caller

@@ -47,6 +47,7 @@
 #include "runtime/ops.h"
 #include "runtime/process.h"
 #include "runtime/process_sched.h"
+#include "runtime/rootless.h"
 #include "runtime/seccomp/seccomp.h"
 #include "lib/syscalls.h"
 #include "runtime/terminal.h"
@@ -386,9 +387,12 @@ static int exec_spawn(struct exec_ctx *x, struct cove_err *err) {
     /* pid namespaces apply to children only: the next clone is born in it;
      * cove's own is restored right after (see below) */
     _cleanup_close_ int own_pidns = -1;
-    /* an ordinary user may join the container's pid namespace only from
-     * inside its user namespace: a helper does both, then clones the child */
-    bool via_helper = x->join_pid && (x->ns_flags & CLONE_NEWUSER) && geteuid() != 0;
+    /* Without privileges over the host's pid namespace (an ordinary user,
+     * or root of a rootless podman's user namespace) cove could join the
+     * container's, or not come back to its own: a helper joins it (and
+     * the user namespace first, when the container has one), then clones
+     * the child, which is thus born there */
+    bool via_helper = x->join_pid && (geteuid() != 0 || cove_in_user_namespace());
     if (x->join_pid && !via_helper &&
         ((r = cove_ns_save(CLONE_NEWPID, &own_pidns, err)) < 0 ||
          (r = cove_ns_join_pidfd(x->init_pidfd, CLONE_NEWPID, err)) < 0))
@@ -404,10 +408,11 @@ static int exec_spawn(struct exec_ctx *x, struct cove_err *err) {
     }
     if (x->have_cg && (r = cove_cgroup_self_join_open(&x->cg, &x->cg_join, err)) < 0)
         return r;
+    int helper_ns = CLONE_NEWPID | (x->ns_flags & CLONE_NEWUSER);
     if (via_helper)
         x->ns_flags &= ~CLONE_NEWUSER; /* the child is born in it */
-    pid_t pid = via_helper ? cove_clone_via_helper(&ca, x->init_pidfd, CLONE_NEWUSER | CLONE_NEWPID, false,
-                                                   "join the container's user and pid namespaces", &x->pidfd, err)
+    pid_t pid = via_helper ? cove_clone_via_helper(&ca, x->init_pidfd, helper_ns, false,
+                                                   "join the container's pid namespace", &x->pidfd, err)
                            : cove_clone3(&ca, sizeof(ca));
     int clone_errno = errno;
     if (pid == 0)

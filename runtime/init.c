@@ -87,7 +87,8 @@ static int init_rootfs(const struct cove_init_args *a, struct cove_err *err) {
     struct cove_rootfs_opts o = {
         .rootfs = a->rootfs,
         .no_pivot = a->no_pivot,
-        .in_userns = cove_config_has_ns(a->config, CLONE_NEWUSER),
+        /* or cove itself runs in one (rootless podman): no mknod either */
+        .in_userns = cove_config_has_ns(a->config, CLONE_NEWUSER) || a->runtime_in_userns,
         .host_mount_ns = !cove_config_has_ns(a->config, CLONE_NEWNS),
         .cg_host = a->cgroup_host,
         .cgroup_path = a->cgroup_path,

@@ -40,6 +40,7 @@ struct cove_init_args {
     int root_mount_fd;                   /* an image's overlay (detached mount); -1: none */
     const struct cove_overlay_plan *overlay; /* NULL, or the overlay the init mounts itself (rootless) */
     bool user_maps;                      /* the runtime is not root: see cove_proto_userns_child */
+    bool runtime_in_userns;              /* cove runs in a non-initial user namespace */
 };
 
 /* Runs in the child; never returns. */

@@ -27,6 +27,9 @@ int cove_rootless_parse(const char *s, enum cove_rootless *out) {
 }
 
 bool cove_in_user_namespace(void) {
+    static int cached = -1; /* a process does not change user namespace under cove */
+    if (cached >= 0)
+        return cached;
     struct cove_err ignored = {0};
     _cleanup_free_ char *data = NULL;
     size_t len = 0;
@@ -34,7 +37,8 @@ bool cove_in_user_namespace(void) {
         return false;
     unsigned a, b, c;
     /* the initial namespace maps every id to itself in one line */
-    return !(sscanf(data, "%u %u %u", &a, &b, &c) == 3 && a == 0 && b == 0 && c == 4294967295u);
+    cached = !(sscanf(data, "%u %u %u", &a, &b, &c) == 3 && a == 0 && b == 0 && c == 4294967295u);
+    return cached;
 }
 
 bool cove_rootless_resolve(enum cove_rootless mode) {
@@ -43,19 +47,26 @@ bool cove_rootless_resolve(enum cove_rootless mode) {
     return geteuid() != 0 || cove_in_user_namespace();
 }
 
-int cove_rootless_state_root(uid_t euid, const char *xdg, char **out) {
+bool cove_rootless_per_user_dirs(uid_t euid, const char *xdg, const char *user) {
+    if (euid != 0)
+        return true;
+    /* root of a rootless podman's user namespace is still its user */
+    return xdg && *xdg && (!user || strcmp(user, "root") != 0) && cove_in_user_namespace();
+}
+
+int cove_rootless_state_root(bool per_user, const char *xdg, char **out) {
     *out = NULL;
-    if (euid == 0)
+    if (!per_user)
         return (*out = strdup(COVE_DEFAULT_ROOT)) ? 0 : -ENOMEM;
     if (!xdg || xdg[0] != '/')
         return 0;
     return asprintf(out, "%s/cove", xdg) < 0 ? (*out = NULL, -ENOMEM) : 0;
 }
 
-int cove_rootless_image_root(uid_t euid, const char *xdg_data_home, const char *home, char **out) {
+int cove_rootless_image_root(bool per_user, const char *xdg_data_home, const char *home, char **out) {
     *out = NULL;
     int n = 0;
-    if (euid == 0)
+    if (!per_user)
         return (*out = strdup(COVE_IMAGE_DEFAULT_ROOT)) ? 0 : -ENOMEM;
     if (xdg_data_home && xdg_data_home[0] == '/')
         n = asprintf(out, "%s/cove", xdg_data_home);

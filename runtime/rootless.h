@@ -27,13 +27,17 @@ bool cove_rootless_resolve(enum cove_rootless mode);
 /* True when /proc/self/uid_map is not the initial namespace's identity map. */
 bool cove_in_user_namespace(void);
 
-/* The default --root: "/run/cove" for euid 0, "$XDG_RUNTIME_DIR/cove" for
- * anyone else (NULL when XDG_RUNTIME_DIR is unset or relative: then
- * --root must be given). *out is malloc'd. Pure. */
-int cove_rootless_state_root(uid_t euid, const char *xdg_runtime_dir, char **out);
-/* The default --image-root: "/var/lib/cove" for euid 0, else
+/* Whether the defaults below are the user's own: the effective uid is not
+ * 0, or it is root of a user namespace with XDG_RUNTIME_DIR set and USER
+ * not "root" (rootless podman runs its runtime so), as runc decides. */
+bool cove_rootless_per_user_dirs(uid_t euid, const char *xdg_runtime_dir, const char *user);
+/* The default --root: "/run/cove", or "$XDG_RUNTIME_DIR/cove" per user
+ * (NULL when XDG_RUNTIME_DIR is unset or relative: then --root must be
+ * given). *out is malloc'd. Pure. */
+int cove_rootless_state_root(bool per_user, const char *xdg_runtime_dir, char **out);
+/* The default --image-root: "/var/lib/cove", or per user
  * "$XDG_DATA_HOME/cove" or "$HOME/.local/share/cove" (NULL when neither is
  * set). *out is malloc'd. Pure. */
-int cove_rootless_image_root(uid_t euid, const char *xdg_data_home, const char *home, char **out);
+int cove_rootless_image_root(bool per_user, const char *xdg_data_home, const char *home, char **out);
 
 #endif

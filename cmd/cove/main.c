@@ -329,9 +329,9 @@ static void version(void) {
  * --rootless given later replace them. */
 static void cli_defaults(void) {
     static char *root, *image_root; /* for the process's lifetime */
-    uid_t euid = geteuid();
-    cove_rootless_state_root(euid, getenv("XDG_RUNTIME_DIR"), &root);
-    cove_rootless_image_root(euid, getenv("XDG_DATA_HOME"), getenv("HOME"), &image_root);
+    bool per_user = cove_rootless_per_user_dirs(geteuid(), getenv("XDG_RUNTIME_DIR"), getenv("USER"));
+    cove_rootless_state_root(per_user, getenv("XDG_RUNTIME_DIR"), &root);
+    cove_rootless_image_root(per_user, getenv("XDG_DATA_HOME"), getenv("HOME"), &image_root);
     g_cli.root = root;
     g_cli.image_root = image_root;
     g_cli.rootless = cove_rootless_resolve(COVE_ROOTLESS_AUTO);

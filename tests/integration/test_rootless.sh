@@ -7,13 +7,10 @@
 # that a refused create leaves nothing.
 . "$(dirname "$0")/lib.sh"
 
-command -v setpriv >/dev/null || skip "setpriv not installed (util-linux)"
-command -v useradd >/dev/null || skip "useradd not installed (passwd)"
+. "$(dirname "$0")/../throwaway_user.sh"
 
-RL_USER="cove-rl$$"
-useradd -M -d /nonexistent -s /usr/sbin/nologin "$RL_USER" || skip "useradd $RL_USER failed"
-RL_UID=$(id -u "$RL_USER")
-RL_GID=$(id -g "$RL_USER")
+tu_add cove-rl
+RL_USER=$TU_USER RL_UID=$TU_UID RL_GID=$TU_GID RL_SUBUID=$TU_SUBUID RL_SUBGID=$TU_SUBGID
 # the per-file temp dir is 0700: the user must traverse it
 chmod 711 "$TEST_TMP"
 RL_HOME="$TEST_TMP/home"
@@ -23,12 +20,10 @@ chown "$RL_UID:$RL_GID" "$RL_HOME" "$RL_XDG"
 chmod 700 "$RL_XDG"
 # the lib's cleanup force-deletes (as root) whatever is left here
 ROOT="$RL_XDG/cove"
-RL_SUBUID=$(awk -F: -v u="$RL_USER" '$1 == u { print $2; exit }' /etc/subuid)
-RL_SUBGID=$(awk -F: -v u="$RL_USER" '$1 == u { print $2; exit }' /etc/subgid)
 
 # userdel refuses a user with processes: the containers go first, then the
 # user (and its sub-id ranges), then the lib's own checks
-rl_remove_user() { delete_all; userdel "$RL_USER" 2>/dev/null || echo "cleanup: userdel $RL_USER failed" >&2; }
+rl_remove_user() { delete_all; tu_del; }
 trap 'rc=$?; rl_remove_user; (exit $rc); _cleanup' EXIT
 
 # ucove ARGS... — cove as the test user, with only the environment a login
@@ -38,7 +33,7 @@ ucove() {
         env -i PATH="$PATH" HOME="$RL_HOME" XDG_RUNTIME_DIR="$RL_XDG" "$COVE" "$@" </dev/null
 }
 # as_user CMD... — any command as the test user
-as_user() { setpriv --reuid="$RL_UID" --regid="$RL_GID" --init-groups "$@"; }
+as_user() { tu_run "$@"; }
 
 # rl_bundle DIR ARG... — a busybox rootfs owned by the user and the config
 # `cove spec --rootless` writes, with process.args = ARGS
@@ -211,6 +206,17 @@ t_timeout_and_rm_clean_up_without_a_cgroup() {
     assert_nothing_left
 }
 
+t_a_mount_the_kernel_refuses_in_a_user_namespace_names_the_rule() {
+    rl_bundle b true
+    # proc without a pid namespace of the container's own
+    rl_cfg b '.linux.namespaces |= map(select(.type != "pid"))'
+    rl_run p b
+    assert_eq 1 "$RC" "exit code"
+    assert_contains "$ERR" "mounts[0] (/proc)"
+    assert_contains "$ERR" "proc needs a pid namespace owned by the container's user namespace"
+    assert_nothing_left
+}
+
 # ---------------------------------------------------------------- sandbox
 # usb ARGS... — `cove sandbox` as the test user (its default --root and
 # image root), --rootfs being a user-owned busybox tree
@@ -291,6 +297,33 @@ t_sandbox_binds_are_read_only() {
     assert_user_sandbox_gone
 }
 
+t_sandbox_runs_an_image_the_user_imported() {
+    command -v python3 >/dev/null || skip_case "python3 not installed"
+    python3 "$(dirname "$0")/make_oci_image.py" "$TEST_TMP/imgs" >/dev/null || fail "make_oci_image.py"
+    chmod -R a+rX "$TEST_TMP/imgs"
+    # opaque directories need user.* xattrs where the store is (not tmpfs
+    # before Linux 6.6, which is the VM tier's /tmp)
+    python3 -c 'import os, sys; os.setxattr(sys.argv[1], "user.cove-probe", b"1")' "$RL_HOME" 2>/dev/null ||
+        skip_case "the store's filesystem ($(stat -fc %T "$RL_HOME")) has no user.* xattrs"
+    assert_ok ucove image import "$TEST_TMP/imgs/layout"
+    [ -d "$RL_HOME/.local/share/cove" ] || fail "the store is not under ~/.local/share/cove"
+    run_capture usb --image test:latest --user 0:0 -- sh -c '
+        test ! -e /victim && echo whiteout-ok
+        echo olddir: $(ls /olddir)
+        echo links: $(stat -c %h /data/h1) $(cat /data/h2)
+        echo suid: $(stat -c %a /suid)
+        echo owner: $(stat -c %u:%g /data/h1)
+        echo x > /olddir/new && echo write-ok'
+    assert_eq 0 "$RC" "exit code (stderr: $ERR)"
+    assert_contains "$OUT" whiteout-ok
+    assert_contains "$OUT" "olddir: c" "opaque dir (user.overlay.opaque) hides the lower layer's a and b"
+    assert_contains "$OUT" "links: 2 hard"
+    assert_contains "$OUT" "suid: 4755"
+    assert_contains "$OUT" "owner: 0:0" "rootless: every file is the user's, root inside"
+    assert_contains "$OUT" write-ok
+    assert_user_sandbox_gone
+}
+
 # ---------------------------------------------------------------- delegation
 # rl_delegate — $CG_PARENT/rl as a cgroup v2 subtree delegated to the test
 # user, the way systemd's Delegate=yes hands one out: the user owns the
@@ -339,6 +372,7 @@ t_a_sandbox_under_a_delegated_parent_is_limited() {
     assert_contains "$ERR" "fork" "the 9th process refused (stderr: $ERR)"
     assert_not_contains "$ERR" "runs without a cgroup"
     assert_eq "" "$(find "$RL_CG" -mindepth 1 -maxdepth 1 -type d ! -name launcher)" "sandbox cgroups left"
+    rmdir "$RL_CG/launcher" "$RL_CG" # the test's own delegation, empty again
     assert_user_sandbox_gone
 }
 

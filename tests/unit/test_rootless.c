@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cgroups/cgroups.h"
+#include "namespaces/rootfs.h"
 #include "namespaces/userns.h"
 #include "runtime/rootless.h"
 
@@ -29,31 +30,39 @@ Test(rootless, explicit_values_win_over_detection) {
 
 Test(rootless, state_root_is_per_user_under_xdg_runtime_dir) {
     char *r;
-    cr_assert_eq(cove_rootless_state_root(0, "/run/user/0", &r), 0);
+    cr_assert_eq(cove_rootless_state_root(false, "/run/user/0", &r), 0);
     cr_expect_str_eq(r, "/run/cove");
     free(r);
-    cr_assert_eq(cove_rootless_state_root(1000, "/run/user/1000", &r), 0);
+    cr_assert_eq(cove_rootless_state_root(true, "/run/user/1000", &r), 0);
     cr_expect_str_eq(r, "/run/user/1000/cove");
     free(r);
     /* unset or relative: no default, --root must be given */
-    cr_assert_eq(cove_rootless_state_root(1000, NULL, &r), 0);
+    cr_assert_eq(cove_rootless_state_root(true, NULL, &r), 0);
     cr_expect_null(r);
-    cr_assert_eq(cove_rootless_state_root(1000, "run/user", &r), 0);
+    cr_assert_eq(cove_rootless_state_root(true, "run/user", &r), 0);
     cr_expect_null(r);
+}
+
+Test(rootless, an_ordinary_user_always_gets_per_user_dirs) {
+    cr_expect(cove_rootless_per_user_dirs(1000, NULL, "u"));
+    cr_expect(cove_rootless_per_user_dirs(1000, "/run/user/1000", "u"));
+    /* root: only inside a user namespace (not the case where tests run) */
+    cr_expect(!cove_rootless_per_user_dirs(0, NULL, "u"));
+    cr_expect(!cove_rootless_per_user_dirs(0, "/run/user/0", "root"));
 }
 
 Test(rootless, image_root_follows_xdg_data_home_then_home) {
     char *r;
-    cr_assert_eq(cove_rootless_image_root(0, "/x", "/root", &r), 0);
+    cr_assert_eq(cove_rootless_image_root(false, "/x", "/root", &r), 0);
     cr_expect_str_eq(r, "/var/lib/cove");
     free(r);
-    cr_assert_eq(cove_rootless_image_root(1000, "/data", "/home/u", &r), 0);
+    cr_assert_eq(cove_rootless_image_root(true, "/data", "/home/u", &r), 0);
     cr_expect_str_eq(r, "/data/cove");
     free(r);
-    cr_assert_eq(cove_rootless_image_root(1000, NULL, "/home/u", &r), 0);
+    cr_assert_eq(cove_rootless_image_root(true, NULL, "/home/u", &r), 0);
     cr_expect_str_eq(r, "/home/u/.local/share/cove");
     free(r);
-    cr_assert_eq(cove_rootless_image_root(1000, NULL, NULL, &r), 0);
+    cr_assert_eq(cove_rootless_image_root(true, NULL, NULL, &r), 0);
     cr_expect_null(r);
 }
 
@@ -78,4 +87,12 @@ Test(rootless, device_rules_alone_need_no_cgroup) {
     cr_expect(cove_resources_has_limits(&u));
     struct cove_resources m = {.has_memory = true};
     cr_expect(cove_resources_has_limits(&m));
+}
+
+Test(rootless, a_refused_mount_names_the_kernels_rule) {
+    cr_expect(strstr(cove_userns_mount_rule("proc"), "pid namespace"));
+    cr_expect(strstr(cove_userns_mount_rule("mqueue"), "ipc namespace"));
+    cr_expect(strstr(cove_userns_mount_rule("overlay"), "5.11"));
+    cr_expect(strstr(cove_userns_mount_rule("ext4"), "FS_USERNS_MOUNT"));
+    cr_expect_null(cove_userns_mount_rule("tmpfs"));
 }
