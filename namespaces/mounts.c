@@ -96,6 +96,25 @@ static int check_kernel_fs_destination(struct rootfs_ctx *ctx, const struct cove
     return 0; /* ENOENT: created below, as a directory */
 }
 
+/* In a user namespace the kernel lets its root mount only filesystems
+ * marked FS_USERNS_MOUNT, each under its own rule: the rule, for the
+ * error when it refused one (EPERM). */
+const char *cove_userns_mount_rule(const char *type) {
+    static const struct { const char *type, *rule; } rules[] = {
+        {"proc", "proc needs a pid namespace owned by the container's user namespace (linux.namespaces: pid)"},
+        {"sysfs", "sysfs needs a network namespace owned by the container's user namespace"},
+        {"mqueue", "mqueue needs an ipc namespace owned by the container's user namespace (linux.namespaces: ipc)"},
+        {"overlay", "overlay needs Linux 5.11+, and lower/upper dirs the container's root may read and write"},
+        {"devpts", "devpts needs the newinstance option in a user namespace"},
+        {"tmpfs", NULL},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(rules); i++)
+        if (strcmp(type, rules[i].type) == 0)
+            return rules[i].rule;
+    return "in a user namespace the kernel mounts only proc, sysfs, tmpfs, devpts, mqueue, cgroup2, overlay "
+           "and fuse (FS_USERNS_MOUNT)";
+}
+
 static int mount_fs(struct rootfs_ctx *ctx, const struct cove_mount *m, size_t i, struct cove_err *err) {
     const struct cove_mount_opts *op = &m->opts;
     if (!m->type)
@@ -134,6 +153,12 @@ static int mount_fs(struct rootfs_ctx *ctx, const struct cove_mount *m, size_t i
             r = cove_mnt_attach(mfd, dest, err);
         if (r >= 0)
             r = cove_mnt_set_propagation(mfd, op->propagation, err);
+    }
+    const char *rule = r == -EPERM && ctx->o->in_userns ? cove_userns_mount_rule(m->type) : NULL;
+    if (rule) {
+        char msg[COVE_ERR_MAX];
+        snprintf(msg, sizeof(msg), "%s", err->msg);
+        return cove_err_set(err, EPERM, "mounts[%zu] (%s): %s (%s)", i, m->destination, msg, rule);
     }
     if (r < 0)
         return cove_err_prefix(err, "mounts[%zu] (%s)", i, m->destination);

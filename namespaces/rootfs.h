@@ -51,6 +51,10 @@ struct cove_rootfs_opts {
 /* namespaces/idmap.c, run by the runtime before clone3 (see there why).
  * *fds: NULL when no mount is id-mapped, else n_mounts entries. */
 bool cove_mount_wants_idmap(const struct cove_mount *m);
+/* Pure: the kernel's rule for mounting a filesystem of type in a user
+ * namespace (for the error when it refused one), or NULL when there is
+ * none to tell (tmpfs). */
+const char *cove_userns_mount_rule(const char *type);
 int cove_idmap_mounts_prepare(const struct cove_config *c, int **fds, struct cove_err *err);
 void cove_idmap_mounts_close(int *fds, size_t n);
 /* A user namespace fd carrying these maps; field names them in errors. */
