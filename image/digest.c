@@ -2,12 +2,12 @@
  * computed while the bytes stream past (import, unpack), never by a second
  * read of a file an attacker could change in between. */
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "image/image.h"
+#include "image/libs.h"
 #include "lib/cleanup.h"
 
 struct cove_sha256 {
@@ -25,6 +25,9 @@ int cove_digest_validate(const char *digest, struct cove_err *err) {
 }
 
 struct cove_sha256 *cove_sha256_new(void) {
+    struct cove_err ignored = {0};
+    if (cove_libcrypto_load(&ignored) < 0)
+        return NULL; /* callers say "out of memory": libssl3 is a dependency of the package */
     struct cove_sha256 *h = calloc(1, sizeof(*h));
     if (!h)
         return NULL;

@@ -22,10 +22,9 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
 
 #include "image/internal.h"
+#include "image/libs.h"
 #include "lib/cleanup.h"
 #include "lib/fileio.h"
 #include "lib/syscalls.h"
@@ -550,7 +549,10 @@ int cove_layer_unpack(int blob_fd, int layer_dirfd, const struct cove_unpack_lim
     u.lim.max_entries = lim && lim->max_entries ? lim->max_entries : COVE_UNPACK_MAX_ENTRIES;
     u.lim.keep_free = lim && lim->keep_free ? lim->keep_free : COVE_UNPACK_KEEP_FREE;
     memset(res, 0, sizeof(*res));
-    int r = open_streams(&u, err);
+    int r = cove_libarchive_load(err);
+    if (r < 0 || (r = cove_libcrypto_load(err)) < 0)
+        return r;
+    r = open_streams(&u, err);
     struct archive_entry *e;
     while (r == 0) {
         int ar = archive_read_next_header(u.inner, &e);

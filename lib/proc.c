@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "lib/cleanup.h"
+#include "lib/fileio.h"
 #include "lib/proc.h"
 #include "lib/syscalls.h"
 
@@ -68,4 +69,19 @@ int cove_procfs_open(const char *rel, int flags, struct cove_err *err) {
     if (fd < 0)
         return cove_err_sys(err, errno, "open /proc/%s", rel);
     return fd;
+}
+
+bool cove_in_user_namespace(void) {
+    static int cached = -1; /* a process does not change user namespace under cove */
+    if (cached >= 0)
+        return cached;
+    struct cove_err ignored = {0};
+    _cleanup_free_ char *data = NULL;
+    size_t len = 0;
+    if (cove_read_file(AT_FDCWD, "/proc/self/uid_map", 4096, &data, &len, &ignored) < 0)
+        return false;
+    unsigned a, b, c;
+    /* the initial namespace maps every id to itself in one line */
+    cached = !(sscanf(data, "%u %u %u", &a, &b, &c) == 3 && a == 0 && b == 0 && c == 4294967295u);
+    return cached;
 }

@@ -19,4 +19,8 @@ void cove_time_rfc3339(char buf[64]);
  * container mounted over it), without magic links or mount crossings. */
 int cove_procfs_open(const char *rel, int flags, struct cove_err *err);
 
+/* True when /proc/self/uid_map is not the initial user namespace's
+ * identity map (read once per process). */
+bool cove_in_user_namespace(void);
+
 #endif

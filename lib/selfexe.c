@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "lib/cleanup.h"
+#include "lib/proc.h"
 #include "lib/trace.h"
 #include "lib/selfexe.h"
 #include "lib/syscalls.h"
@@ -29,6 +30,12 @@ extern char **environ;
 static char g_origin[PATH_MAX];
 static bool g_origin_read;
 
+static uid_t overflow_uid(void) {
+    char buf[16] = {0};
+    _cleanup_close_ int fd = open("/proc/sys/kernel/overflowuid", O_RDONLY | O_CLOEXEC);
+    return fd >= 0 && read(fd, buf, sizeof(buf) - 1) > 0 ? (uid_t)strtoul(buf, NULL, 10) : (uid_t)65534;
+}
+
 static bool fd_is_protected(int fd) {
     /* a memfd sealed against writes: seals can be added, never removed */
     int seals = fcntl(fd, F_GET_SEALS);
@@ -38,6 +45,23 @@ static bool fd_is_protected(int fd) {
      * /proc/self/exe, which carries this mount */
     struct statvfs sv;
     return fstatvfs(fd, &sv) == 0 && (sv.f_flag & ST_RDONLY);
+}
+
+/* Nobody this caller can become may write the binary: the caller is not
+ * root of the initial user namespace, and the file belongs to root (or to
+ * an id not mapped in the caller's namespace, which stat shows as the
+ * overflow uid) and is writable by its owner alone. Every id a container
+ * of such a caller holds is an ordinary one on the host (its own uid, its
+ * sub-ids), so no workload can open the file for writing through
+ * /proc/self/exe, and the protecting copy (a memfd: an ordinary user may
+ * not make read-only mounts) would only cost time. */
+static bool fd_unwritable_by_caller(int fd) {
+    if (geteuid() == 0 && !cove_in_user_namespace())
+        return false;
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 022) || st.st_uid == geteuid())
+        return false;
+    return st.st_uid == 0 || st.st_uid == overflow_uid();
 }
 
 bool cove_selfexe_is_protected(void) {
@@ -156,7 +180,7 @@ int cove_selfexe_protect(char **argv, struct cove_err *err) {
     _cleanup_close_ int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
     if (self < 0)
         return cove_err_sys(err, errno, "open /proc/self/exe");
-    if (fd_is_protected(self)) {
+    if (fd_is_protected(self) || fd_unwritable_by_caller(self)) {
         restore_comm();
         return 0;
     }
@@ -169,6 +193,12 @@ int cove_selfexe_exec(const char *path, char **argv, struct cove_err *err) {
     char real[PATH_MAX];
     if (!realpath(path, real))
         return cove_err_sys(err, errno, "%s", path);
+    _cleanup_close_ int fd = open(real, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0 && fd_unwritable_by_caller(fd)) {
+        /* the new program finds itself unwritable too and stays as it is */
+        execveat(fd, "", argv, environ, AT_EMPTY_PATH);
+        return cove_err_sys(err, errno, "exec %s", real);
+    }
     return exec_clone(real, real, argv, err);
 }
 

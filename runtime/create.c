@@ -309,6 +309,11 @@ static int ctx_spawn(struct create_ctx *x, struct cove_err *err) {
     /* the init writes itself into the v1 hierarchies: add_pid skips them */
     cove_cgroup_self_join_close(&x->cg_join);
     x->cg.v1_self_joined = pid > 0;
+    /* the kernel's ENOENT for CLONE_INTO_CGROUP: the cgroup went offline
+     * between its mkdir and now (someone removed that very cgroupsPath) */
+    if (pid < 0 && !helper && e == ENOENT && (ca.flags & CLONE_INTO_CGROUP))
+        return cove_err_sys(err, e, "clone3 into the cgroup %s: it was removed meanwhile (another container "
+                                    "with the same linux.cgroupsPath being deleted?)", x->cgpath);
     if (pid < 0)
         return helper ? pid : cove_err_sys(err, e, "clone3");
     x->sock = TAKE_FD(sp[0]);

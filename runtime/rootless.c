@@ -26,21 +26,6 @@ int cove_rootless_parse(const char *s, enum cove_rootless *out) {
     return -EINVAL;
 }
 
-bool cove_in_user_namespace(void) {
-    static int cached = -1; /* a process does not change user namespace under cove */
-    if (cached >= 0)
-        return cached;
-    struct cove_err ignored = {0};
-    _cleanup_free_ char *data = NULL;
-    size_t len = 0;
-    if (cove_read_file(AT_FDCWD, "/proc/self/uid_map", 4096, &data, &len, &ignored) < 0)
-        return false;
-    unsigned a, b, c;
-    /* the initial namespace maps every id to itself in one line */
-    cached = !(sscanf(data, "%u %u %u", &a, &b, &c) == 3 && a == 0 && b == 0 && c == 4294967295u);
-    return cached;
-}
-
 bool cove_rootless_resolve(enum cove_rootless mode) {
     if (mode != COVE_ROOTLESS_AUTO)
         return mode == COVE_ROOTLESS_TRUE;

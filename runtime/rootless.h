@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "lib/err.h"
+#include "lib/proc.h" /* cove_in_user_namespace */
 
 enum cove_rootless { COVE_ROOTLESS_AUTO, COVE_ROOTLESS_TRUE, COVE_ROOTLESS_FALSE };
 
@@ -24,8 +25,6 @@ int cove_rootless_parse(const char *s, enum cove_rootless *out);
  * host's cgroups are not ours either. */
 bool cove_rootless_resolve(enum cove_rootless mode);
 
-/* True when /proc/self/uid_map is not the initial namespace's identity map. */
-bool cove_in_user_namespace(void);
 
 /* Whether the defaults below are the user's own: the effective uid is not
  * 0, or it is root of a user namespace with XDG_RUNTIME_DIR set and USER

@@ -194,6 +194,29 @@ t_without_mount_rights_the_image_is_a_sealed_memfd() {
     assert_eq "sealed-memfd selfexe_probe $(dirname "$PROBE")/cove-shim env-clean" "$OUT"
 }
 
+t_an_ordinary_user_runs_a_root_owned_binary_as_it_is() {
+    [ -x "$PROBE" ] || skip_case "no $PROBE"
+    [ "$(stat -c %u "$PROBE")" = 0 ] && [ $(( 0$(stat -c %a "$PROBE") & 022 )) = 0 ] ||
+        skip_case "$PROBE is not root's alone"
+    # nothing uid 65533 (or a container of its) holds may write the file:
+    # no copy is needed, and none is made
+    run_capture setpriv --reuid=65533 --regid=65533 --clear-groups "$PROBE"
+    assert_eq 0 "$RC" "probe exit ($ERR)"
+    assert_eq "writable selfexe_probe $(dirname "$PROBE")/cove-shim env-clean" "$OUT"
+    run_capture setpriv --reuid=65533 --regid=65533 --clear-groups sh -c "echo x >> '$PROBE'"
+    assert_ne 0 "$RC" "uid 65533 wrote the binary"
+}
+
+t_an_ordinary_users_own_binary_is_still_protected() {
+    [ -x "$PROBE" ] || skip_case "no $PROBE"
+    chmod 711 "$TEST_TMP"
+    cp "$PROBE" "$TEST_TMP/probe"
+    chown 65533:65533 "$TEST_TMP/probe"
+    run_capture setpriv --reuid=65533 --regid=65533 --clear-groups "$TEST_TMP/probe"
+    assert_eq 0 "$RC" "probe exit ($ERR)"
+    assert_eq "sealed-memfd probe $TEST_TMP/cove-shim env-clean" "$OUT"
+}
+
 t_init_is_not_dumpable_before_exec() {
     # the files under /proc/<pid> of a non-dumpable process are owned by
     # root whatever its uid; of a dumpable one, by its euid. The waiting init already runs as
