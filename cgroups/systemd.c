@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 
 #include "cgroups/internal.h"
 #include "lib/cleanup.h"
+#include "lib/proc.h"
 
 #define SD_DEST "org.freedesktop.systemd1"
 #define SD_PATH "/org/freedesktop/systemd1"
@@ -467,6 +469,9 @@ static struct {
     int (*process)(sd_bus *, sd_bus_message **);
     int (*wait)(sd_bus *, uint64_t);
     sd_bus_slot *(*slot_unref)(sd_bus_slot *);
+    int (*open_user)(sd_bus **);
+    int (*get_property_string)(sd_bus *, const char *, const char *, const char *, const char *, sd_bus_error *,
+                               char **);
 } S;
 
 static int sd_load(struct cove_err *err) {
@@ -491,6 +496,8 @@ static int sd_load(struct cove_err *err) {
         {(void **)&S.process, "sd_bus_process"},
         {(void **)&S.wait, "sd_bus_wait"},
         {(void **)&S.slot_unref, "sd_bus_slot_unref"},
+        {(void **)&S.open_user, "sd_bus_open_user"},
+        {(void **)&S.get_property_string, "sd_bus_get_property_string"},
     };
     for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++)
         if (!(*syms[i].slot = dlsym(h, syms[i].name)))
@@ -499,9 +506,35 @@ static int sd_load(struct cove_err *err) {
     return 0;
 }
 
+bool cove_systemd_user_manager(void) {
+    return geteuid() != 0 || cove_in_user_namespace();
+}
+
+/* The manager cove talks to: the system's, or (rootless) the user's own
+ * systemd instance on the user's bus, $XDG_RUNTIME_DIR/bus. sd-bus sends
+ * AUTH EXTERNAL without a uid (systemd 242+), so root of a rootless
+ * podman's user namespace is the user to the bus, as it should be. */
+static int bus_open(sd_bus **bus, struct cove_err *err) {
+    bool user = cove_systemd_user_manager();
+    int r = user ? S.open_user(bus) : S.open_system(bus);
+    if (r < 0)
+        return cove_err_sys(err, -r, "--systemd-cgroup: connect to the %s", user ? "user's bus ($XDG_RUNTIME_DIR/bus)"
+                                                                                 : "system bus");
+    return 0;
+}
+
 int cove_systemd_check(struct cove_err *err) {
     if (access("/run/systemd/system", F_OK) < 0)
         return cove_err_set(err, ENOTSUP, "--systemd-cgroup: systemd is not running on this host (no /run/systemd/system)");
+    if (!cove_systemd_user_manager())
+        return 0;
+    const char *xdg = getenv("XDG_RUNTIME_DIR");
+    char bus[PATH_MAX];
+    if (!xdg || snprintf(bus, sizeof(bus), "%s/bus", xdg) >= (int)sizeof(bus) || access(bus, F_OK) < 0)
+        return cove_err_set(err, ENOTSUP, "--systemd-cgroup as a non-root user: no systemd user instance bus at "
+                                          "%s/bus (a login session, or loginctl enable-linger, and package "
+                                          "dbus-user-session)",
+                            xdg ? xdg : "$XDG_RUNTIME_DIR");
     return 0;
 }
 
@@ -537,8 +570,8 @@ static int sdconn_open(struct sdconn *c, struct cove_err *err) {
     int r = sd_load(err);
     if (r < 0)
         return r;
-    if ((r = S.open_system(&c->bus)) < 0)
-        return cove_err_sys(err, -r, "--systemd-cgroup: connect to the system bus");
+    if ((r = bus_open(&c->bus, err)) < 0)
+        return r;
     /* before the call: its JobRemoved may come right after the reply */
     if ((r = S.match_signal(c->bus, &c->slot, SD_DEST, SD_PATH, SD_MANAGER, "JobRemoved", on_job_removed, c)) < 0) {
         sdconn_close(c);
@@ -662,8 +695,8 @@ int cove_systemd_set_props(const char *unit, const struct cove_systemd_props *pr
     if (r < 0)
         return r;
     sd_bus *bus = NULL;
-    if ((r = S.open_system(&bus)) < 0)
-        return cove_err_sys(err, -r, "--systemd-cgroup: connect to the system bus");
+    if ((r = bus_open(&bus, err)) < 0)
+        return r;
     sd_bus_message *m = NULL, *reply = NULL;
     sd_bus_error e = SD_BUS_ERROR_NULL;
     if ((r = S.new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "SetUnitProperties")) >= 0 &&
@@ -704,4 +737,36 @@ int cove_systemd_stop_unit(const char *unit, struct cove_err *err) {
         return 0;
     }
     return r;
+}
+
+int cove_systemd_unit_cgroup(const char *unit, char **path, struct cove_err *err) {
+    *path = NULL;
+    int r = sd_load(err);
+    if (r < 0)
+        return r;
+    sd_bus *bus = NULL;
+    if ((r = bus_open(&bus, err)) < 0)
+        return r;
+    sd_bus_message *m = NULL, *reply = NULL;
+    sd_bus_error e = SD_BUS_ERROR_NULL;
+    const char *obj = NULL;
+    if ((r = S.new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "GetUnit")) >= 0 &&
+        (r = S.append(m, "s", unit)) >= 0 && (r = S.call(bus, m, JOB_TIMEOUT_USEC, &e, &reply)) >= 0 &&
+        (r = S.read(reply, "o", &obj)) >= 0)
+        r = S.get_property_string(bus, SD_DEST, obj, "org.freedesktop.systemd1.Scope", "ControlGroup", &e, path);
+    if (r < 0)
+        cove_err_set(err, -r, "--systemd-cgroup: the cgroup of %s: %s", unit, e.message ? e.message : strerror(-r));
+    else if (!*path || (*path)[0] != '/')
+        r = cove_err_set(err, EPROTO, "--systemd-cgroup: %s has no cgroup", unit);
+    S.error_free(&e);
+    if (reply)
+        S.message_unref(reply);
+    if (m)
+        S.message_unref(m);
+    S.flush_close_unref(bus);
+    if (r < 0) {
+        free(*path);
+        *path = NULL;
+    }
+    return r < 0 ? -abs(r) : 0;
 }

@@ -82,4 +82,13 @@ int cove_systemd_set_props(const char *unit, const struct cove_systemd_props *pr
  * let go (all its processes gone) is not an error. */
 int cove_systemd_stop_unit(const char *unit, struct cove_err *err);
 
+/* Rootless (not root, or root of a non-initial user namespace): cove
+ * talks to the user's own systemd instance on $XDG_RUNTIME_DIR/bus, whose
+ * slices live below user@UID.service. */
+bool cove_systemd_user_manager(void);
+/* The scope's cgroup as the manager reports it (ControlGroup, e.g.
+ * "/user.slice/user-1000.slice/user@1000.service/user.slice/x.scope"):
+ * for the user instance, where the slice name alone does not say. */
+int cove_systemd_unit_cgroup(const char *unit, char **path, struct cove_err *err);
+
 #endif

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cgroups/cgroups.h"
+#include "cgroups/systemd.h"
 #include "image/image.h"
 #include "lib/cleanup.h"
 #include "lib/trace.h"
@@ -97,9 +98,11 @@ static int ctx_plan_systemd(struct create_ctx *x, struct cove_err *err) {
  * systemd's business. */
 static int ctx_plan_rootless_cgroup(struct create_ctx *x, struct cove_err *err) {
     if (x->systemd) {
-        if (geteuid() != 0)
-            return cove_err_set(err, ENOTSUP, "--systemd-cgroup: not supported for a non-root user yet "
-                                              "(the systemd user instance): leave it out");
+        /* the user's own systemd instance makes the scope, which it owns;
+         * in the v1 hierarchies next to it nothing is the user's */
+        if (cove_systemd_user_manager() && x->cghost.mode != COVE_CG_UNIFIED)
+            return cove_err_set(err, ENOTSUP, "--systemd-cgroup as a non-root user needs a pure cgroup v2 host "
+                                              "(systemd's user instance delegates only there)");
         return 0;
     }
     _cleanup_free_ char *denied = NULL;
@@ -456,6 +459,18 @@ static int ctx_make_cgroup(struct create_ctx *x, struct cove_err *err) {
     return ctx_limit_cgroup(x, err);
 }
 
+/* The user instance's slices hang below user@UID.service: the scope's
+ * cgroup is asked from systemd, and recorded again for delete. */
+static int ctx_user_scope_path(struct create_ctx *x, struct cove_err *err) {
+    char *path = NULL;
+    int r = cove_systemd_unit_cgroup(x->sdunit.unit, &path, err);
+    if (r < 0)
+        return r;
+    free(x->cgpath);
+    x->cgpath = path;
+    return ctx_record_pid(x, err);
+}
+
 /* --systemd-cgroup: a scope needs a pid to exist, so it is made after the
  * clone: systemd moves the init (still waiting for GO) into it. Then the
  * scope's cgroup is the container's, for the limits systemd has no
@@ -470,6 +485,8 @@ static int ctx_systemd_scope(struct create_ctx *x, struct cove_err *err) {
         return r;
     }
     cove_trace("create: systemd scope started");
+    if (cove_systemd_user_manager() && (r = ctx_user_scope_path(x, err)) < 0)
+        return r;
     /* v1 hierarchies: the path in those systemd does not manage is made
      * here (mkdir of an existing one is fine), and ctx_place_child puts the
      * init in each, as runc's v1 systemd driver does */

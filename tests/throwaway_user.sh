@@ -20,9 +20,10 @@ tu_add() {
     TU_SUBGID=$(awk -F: -v u="$TU_USER" '$1 == u { print $2; exit }' /etc/subgid)
 }
 tu_del() {
-    local p
-    for p in $(pgrep -u "$TU_UID" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-    for _ in 1 2 3 4 5 6 7 8 9 10; do pgrep -u "$TU_UID" >/dev/null || break; sleep 0.1; done
+    local p left
+    left=$(pgrep -u "$TU_UID" 2>/dev/null || true)
+    for p in $left; do kill -9 "$p" 2>/dev/null || true; done
+    for _ in 1 2 3 4 5 6 7 8 9 10; do pgrep -u "$TU_UID" >/dev/null 2>&1 || break; sleep 0.1; done
     userdel "$TU_USER" 2>/dev/null || echo "cleanup: userdel $TU_USER failed" >&2
 }
 tu_run() { setpriv --reuid="$TU_UID" --regid="$TU_GID" --init-groups "$@"; }

@@ -8,6 +8,9 @@
 # sub-ids outside) and runs conmon and cove there. Its storage (vfs), run
 # and tmp dirs, XDG_RUNTIME_DIR and containers.conf are under CL_TMP; no
 # network (--network none: slirp4netns is not what is tested here).
+# With systemd as init on pure cgroup v2 (ctest vm.clients_rootless) the
+# same user also runs podman's systemd cgroup manager, which has cove use
+# the user's own systemd instance.
 source "$(dirname "$0")/lib.sh"
 
 command -v podman >/dev/null || skip "podman not installed (scripts/setup)"
@@ -93,3 +96,30 @@ expect_eq volume_file_owner "$(stat -c %u:%g "$CL_TMP/vol/f" 2>&1)" "$UID_:$GID_
 # --- nothing left in cove's per-user state dir (the podman ids)
 left=$(find "$X" -maxdepth 3 -path "*/cove/*" -name state.json 2>/dev/null)
 expect_eq no_cove_state_left "$left" ""
+
+# --- systemd as init on a pure cgroup v2 host (the VM tier's systemd guest,
+# ctest vm.clients_rootless): podman's systemd cgroup manager, cove's
+# --systemd-cgroup through the user's own systemd instance
+if [ -d /run/systemd/system ] && [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
+    systemctl start "user@$UID_.service" >/dev/null 2>&1
+    for _ in $(seq 100); do [ -S "/run/user/$UID_/bus" ] && break; sleep 0.1; done
+    SDX="/run/user/$UID_"
+    PS() {
+        timeout -k 5 120 setpriv --reuid="$UID_" --regid="$GID_" --init-groups env -i PATH="$PATH" HOME="$H" USER="$U" \
+            XDG_RUNTIME_DIR="$SDX" CONTAINERS_CONF="$CL_TMP/containers.conf" \
+            podman --storage-driver vfs --root "$H/store-sd" --runroot "$SDX/run" --tmpdir "$SDX/tmp" \
+            --events-backend file --cgroup-manager systemd "$@" </dev/null
+    }
+    PS import -q "$CL_TMP/rootfs.tar" "$IMG" >/dev/null || bad "podman import (systemd manager)"
+    out=$(PS run --rm --network none --memory 64m "$IMG" sh -c 'cat /sys/fs/cgroup/memory.max; cat /proc/self/cgroup' 2>&1)
+    expect_eq systemd_memory_limit "$(head -n 1 <<<"$out")" 67108864
+    check systemd_ran_cove_with_systemd_cgroup grep -q "argv: .*--systemd-cgroup.* create " "$ARGV_LOG"
+    id=$(PS run -d --network none --name sd "$IMG" sleep 1000 2>&1)
+    scope=$(find "/sys/fs/cgroup/user.slice/user-$UID_.slice/user@$UID_.service" -type d -name "*$id*.scope" 2>/dev/null | head -n 1)
+    check systemd_scope_in_the_users_manager [ -n "$scope" ]
+    expect_eq systemd_exec "$(PS exec sd echo in-exec 2>&1)" in-exec
+    PS rm -f -t 0 sd >/dev/null 2>&1
+    check systemd_scope_gone test -n "$scope" -a ! -d "$scope"
+    PS system reset -f >/dev/null 2>&1
+    systemctl stop "user@$UID_.service" >/dev/null 2>&1
+fi

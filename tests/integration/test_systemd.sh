@@ -207,6 +207,45 @@ t_create_killed_after_the_scope_then_delete_force() {
     [ ! -e "$(scope_dir c)" ] || fail "$(scope_dir c) left"
 }
 
+# ---------------------------------------------------------------- rootless
+# An ordinary user's containers are scopes of the user's own systemd
+# instance (user@UID.service, started here as a login or linger would),
+# reached on $XDG_RUNTIME_DIR/bus.
+t_rootless_container_is_a_scope_of_the_users_systemd() {
+    need_systemd
+    . "$(dirname "$0")/../throwaway_user.sh"
+    tu_add cove-sd
+    local xdg=/run/user/$TU_UID
+    # the user's manager, torn down with the user at the end of the case
+    trap 'systemctl stop "user@$TU_UID.service" >/dev/null 2>&1; tu_del' EXIT
+    systemctl start "user@$TU_UID.service" || fail "systemctl start user@$TU_UID.service"
+    local i
+    for ((i = 0; i < 100; i++)); do [ -S "$xdg/bus" ] && break; sleep 0.1; done
+    [ -S "$xdg/bus" ] || fail "no user bus at $xdg/bus"
+    chmod 711 "$(dirname "$TEST_TMP")" "$TEST_TMP" # the per-file temp dir is 0700
+    mkdir -p "$TEST_TMP/u"
+    make_rootfs "$TEST_TMP/u/rootfs"
+    chown -R "$TU_UID:$TU_GID" "$TEST_TMP/u"
+    local c=(setpriv --reuid="$TU_UID" --regid="$TU_GID" --init-groups env -i PATH="$PATH" XDG_RUNTIME_DIR="$xdg" "$COVE")
+    "${c[@]}" spec --rootless --bundle "$TEST_TMP/u" || fail "spec --rootless"
+    local id; id=$(cid u)
+    jq --arg p "user.slice:cove:$id" '.process.terminal = false | .process.args = ["sleep", "600"]
+        | .linux.cgroupsPath = $p | .linux.resources = {memory: {limit: 67108864}, pids: {limit: 40}}' \
+        "$TEST_TMP/u/config.json" > "$TEST_TMP/u/c.json" && mv "$TEST_TMP/u/c.json" "$TEST_TMP/u/config.json"
+    chown "$TU_UID:$TU_GID" "$TEST_TMP/u/config.json"
+    run_capture timeout 60 "${c[@]}" --systemd-cgroup create --bundle "$TEST_TMP/u" "$id"
+    assert_eq 0 "$RC" "create as $TU_USER: $ERR"
+    local scope="/sys/fs/cgroup/user.slice/user-$TU_UID.slice/user@$TU_UID.service/user.slice/cove-$id.scope"
+    [ -d "$scope" ] || fail "no scope cgroup $scope"
+    assert_eq 67108864 "$(cat "$scope/memory.max")" "memory.max"
+    assert_eq 40 "$(cat "$scope/pids.max")" "pids.max"
+    assert_contains "$(cat "$scope/cgroup.procs")" "$(jq -r .pid "$xdg/cove/$id/state.json")" "the init in the user's scope"
+    assert_eq "$scope" "/sys/fs/cgroup$(jq -r .cgroupPath "$xdg/cove/$id/state.json")" "the recorded cgroup"
+    run_capture timeout 60 "${c[@]}" --systemd-cgroup delete --force "$id"
+    assert_eq 0 "$RC" "delete: $ERR"
+    [ ! -d "$scope" ] || fail "delete left $scope"
+}
+
 cleanup_slices() { [ -d /run/systemd/system ] && systemctl stop "$SLICE" 2>/dev/null; true; }
 rc=0
 run_cases || rc=$?
