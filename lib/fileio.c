@@ -158,7 +158,7 @@ int cove_rm_tree_at(int dirfd, const char *name) {
     _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     /* a directory of ours we may not read: overlayfs leaves its work/work
      * at mode 0, which only root could list; the owner may chmod it */
-    if (fd < 0 && errno == EACCES && fchmodat(dirfd, name, 0700, 0) == 0)
+    if (fd < 0 && errno == EACCES && fchmodat(dirfd, name, 0700, AT_SYMLINK_NOFOLLOW) == 0)
         fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)  /* not a directory after all: the unlink's own error */
         return errno == ENOENT ? 0 : errno == ENOTDIR ? -why : -errno;
