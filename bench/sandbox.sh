@@ -40,25 +40,30 @@ BUSYBOX=${BUSYBOX:-$(command -v busybox)}
 
 W=$(mktemp -d /tmp/cove-bench-sandbox.XXXXXX)
 chmod 711 "$W"
+# XDG_RUNTIME_DIR is a tmpfs on a real login (/run/user/UID): the state and
+# the sandbox's bundle go there, not to /tmp's disk (this host's ext4 is
+# mounted with discard: every unlink there waits for the device)
+XDG=$(mktemp -d /tmp/cove-bench-xdg.XXXXXX)
+mount -t tmpfs -o mode=700 tmpfs "$XDG"
 U="cove-bs$$"
 useradd -M -d /nonexistent -s /usr/sbin/nologin "$U"
 cleanup() {
     local p
     for p in $(pgrep -u "$U" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done # only the throw-away user's
-    sleep 0.2; userdel "$U" 2>/dev/null || true; rm -rf "$W"
+    sleep 0.2; userdel "$U" 2>/dev/null || true; umount "$XDG"; rm -rf "$W" "$XDG"
 }
 trap cleanup EXIT
 UID_=$(id -u "$U") GID_=$(id -g "$U")
-mkdir -p "$W/xdg" "$W/r/bin" "$W/r/proc" "$W/r/dev" "$W/r/tmp" "$W/r/sys" "$W/r/etc"
+mkdir -p "$W/r/bin" "$W/r/proc" "$W/r/dev" "$W/r/tmp" "$W/r/sys" "$W/r/etc"
 cp "$BUSYBOX" "$W/r/bin/busybox"
 ln -s busybox "$W/r/bin/true"; ln -s busybox "$W/r/bin/sh"
-chown -R "$UID_:$GID_" "$W/xdg" "$W/r"
-chmod 700 "$W/xdg"
+chown -R "$UID_:$GID_" "$XDG" "$W/r"
+chmod 700 "$XDG"
 ${CC:-cc} -O2 -Wall -Wextra -o "$W/lat" "$here/lat.c"
 
 as_user() {
     setpriv --reuid="$UID_" --regid="$GID_" --init-groups \
-        env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME="$W" XDG_RUNTIME_DIR="$W/xdg" "$@"
+        env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME="$W" XDG_RUNTIME_DIR="$XDG" "$@"
 }
 declare -A CMD=(
     [cove]="$COVE sandbox --rootfs $W/r -- /bin/true"
