@@ -6,6 +6,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
 #include <linux/sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,13 +24,49 @@ static bool usable(const char *dir) {
     return geteuid() == 0 && access(dir, W_OK) == 0;
 }
 
+/* .fini of every test: a failed assertion ends the test before its own
+ * destroy, and would leave cove-unit-<pid> behind. Whatever is left below
+ * the test's own parents is emptied (its processes are this worker's
+ * children, SIGKILLed by pid) and removed, deepest first. */
+static int rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw) {
+    (void)sb;
+    (void)ftw;
+    if (type != FTW_DP)
+        return 0;
+    char procs[PATH_MAX];
+    snprintf(procs, sizeof(procs), "%s/cgroup.procs", path);
+    FILE *f = fopen(procs, "re");
+    int pid;
+    while (f && fscanf(f, "%d", &pid) == 1)
+        if (pid > 0 && pid != getpid())
+            kill(pid, SIGKILL);
+    if (f)
+        fclose(f);
+    for (int i = 0; i < 50 && rmdir(path) < 0 && errno == EBUSY; i++)
+        usleep(10000);
+    return 0;
+}
+
+static void cleanup_unit_cgroups(void) {
+    static const char *const roots[] = {"/sys/fs/cgroup/pids", "/sys/fs/cgroup/memory", "/sys/fs/cgroup/unified",
+                                        "/sys/fs/cgroup"};
+    for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+        char dir[PATH_MAX];
+        snprintf(dir, sizeof(dir), "%s/cove-unit-%d", roots[i], (int)getpid());
+        if (access(dir, F_OK) == 0)
+            nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+    }
+    while (waitpid(-1, NULL, WNOHANG) > 0)
+        ;
+}
+
 static char *xstrdup(const char *s) {
     char *d = strdup(s);
     cr_assert_not_null(d);
     return d;
 }
 
-Test(cgroups_kernel, v1_pids_and_memory_create_apply_kill_destroy) {
+Test(cgroups_kernel, v1_pids_and_memory_create_apply_kill_destroy, .fini = cleanup_unit_cgroups) {
     if (!usable("/sys/fs/cgroup/pids") || !usable("/sys/fs/cgroup/memory"))
         cr_skip_test("needs root and v1 pids/memory hierarchies");
     char **dirs = calloc(2, sizeof(char *)), **own = calloc(2, sizeof(char *));
@@ -107,7 +145,7 @@ static int sleeper(void) {
     return 0;
 }
 
-Test(cgroups_kernel, v2_clone_into_cgroup_devices_freeze_kill_destroy) {
+Test(cgroups_kernel, v2_clone_into_cgroup_devices_freeze_kill_destroy, .fini = cleanup_unit_cgroups) {
     if (!usable("/sys/fs/cgroup/unified"))
         cr_skip_test("needs root and a cgroup2 mount at /sys/fs/cgroup/unified");
     /* Our own parent is the backend's root: nothing above it is written. */
