@@ -107,8 +107,8 @@ static void gen_mounts(yajl_gen g, const struct cove_bundle_plan *p) {
     }
     for (size_t i = 0; i < p->n_binds; i++) {
         /* read-only unless asked; nosuid/nodev always: a CI job's bind is data */
-        const char *opts[] = {"rbind", p->binds[i].rw ? "rw" : "ro", "nosuid", "nodev"};
-        gen_mount(g, p->binds[i].dst, "bind", p->binds[i].src, opts, ARRAY_SIZE(opts));
+        const char *opts[] = {"rbind", p->binds[i].rw ? "rw" : "ro", "nosuid", "nodev", "idmap"};
+        gen_mount(g, p->binds[i].dst, "bind", p->binds[i].src, opts, ARRAY_SIZE(opts) - !p->idmap_binds);
     }
     yajl_gen_array_close(g);
 }

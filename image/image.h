@@ -157,6 +157,11 @@ int cove_overlay_mount_fd(const char *const *lowers, size_t n, const char *upper
 #define COVE_BUNDLE_LOWERS_FILE "cove-lowers"
 #define COVE_ANN_OVERLAY_LOWERS "dev.cove.overlay.lowers"   /* refused */
 #define COVE_ANN_OVERLAY "dev.cove.overlay"                 /* "true": overlay over root.path */
+/* "true": with a new user namespace, the layers are id-mapped through its
+ * mapping, so that files of the host's root are the container root's
+ * (cove sandbox run by root). Needs root, Linux 5.19+ and a filesystem
+ * that supports id-mapped mounts under the layers. */
+#define COVE_ANN_OVERLAY_IDMAP "dev.cove.overlay.idmap"
 #define COVE_ANN_RESERVED_PREFIX "dev.cove."
 
 struct cove_bind {
@@ -184,6 +189,7 @@ struct cove_bundle_plan {
     char **lowers;                 /* NULL-terminated, top first; NULL: no image */
     /* a new user namespace with these maps (owned); none: n_uid_maps 0 */
     struct cove_idmap *uid_maps, *gid_maps; size_t n_uid_maps, n_gid_maps;
+    bool idmap_binds;              /* binds id-mapped through that mapping (root's sandbox) */
 };
 void cove_bundle_plan_free(struct cove_bundle_plan *p);
 
@@ -219,6 +225,12 @@ struct cove_overlay_plan {
     size_t n_lowers;
     char *upper, *work, *scratch;   /* set by cove_overlay_setup */
     bool deferred;                  /* the init mounts it (cove_overlay_mount_planned) */
+    /* COVE_ANN_OVERLAY_IDMAP: the layers id-mapped through the user
+     * namespace idmap_userns (an fd, -1: none; set by create), the upper
+     * dir owned by the container's root (upper_uid/gid) */
+    bool want_idmap;
+    int idmap_userns;
+    uid_t upper_uid; gid_t upper_gid;
 };
 
 /* Planning (nothing is created): the lowers from <bundle>/cove-lowers, or

@@ -18,6 +18,7 @@
  * there first), which roughly doubles the bound. */
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,8 +227,13 @@ int cove_overlay_plan(const char *bundle, const char *rootfs, const struct cove_
                                         "(an image's layers come from <bundle>/" COVE_BUNDLE_LOWERS_FILE
                                         ", written by cove bundle)");
     int r = lowers_read(bundle, &p->lowers, &p->n_lowers, err);
-    if (r < 0 || p->lowers)
+    if (r < 0)
         return r;
+    const char *idm = ann_get(ann, n_ann, COVE_ANN_OVERLAY_IDMAP);
+    p->want_idmap = idm && strcmp(idm, "true") == 0;
+    p->idmap_userns = -1;
+    if (p->lowers)
+        return 0;
     const char *flag = ann_get(ann, n_ann, COVE_ANN_OVERLAY);
     if (!force_overlay && !(flag && strcmp(flag, "true") == 0))
         return 0;
@@ -240,11 +246,69 @@ int cove_overlay_plan(const char *bundle, const char *rootfs, const struct cove_
 }
 
 void cove_overlay_plan_free(struct cove_overlay_plan *p) {
+    if (p->idmap_userns >= 0 && p->want_idmap)
+        close(p->idmap_userns);
     strv_free(p->lowers);
     free(p->upper);
     free(p->work);
     free(p->scratch);
     *p = (struct cove_overlay_plan){0};
+}
+
+/* Id-mapped layers. overlayfs takes a layer only from a mount attached in
+ * the caller's mount namespace, and an id-mapped mount is made detached:
+ * so for the moment of the overlay's creation cove enters a private mount
+ * namespace of its own, attaches an id-mapped clone of each layer there
+ * (<base>/l<i>), makes the overlay (which keeps private clones of its
+ * layers), and returns to its own namespace; the private one, and the
+ * attached clones with it, go away with the last reference. */
+static int overlay_mount_idmapped(const struct cove_overlay_plan *p, const char *base, int *out,
+                                  struct cove_err *err) {
+    _cleanup_close_ int own = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+    if (own < 0)
+        return cove_err_sys(err, errno, "root.path: open /proc/self/ns/mnt");
+    char **paths = calloc(p->n_lowers + 1, sizeof(char *));
+    if (!paths)
+        return cove_err_set(err, ENOMEM, "out of memory");
+    int r = 0;
+    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        r = cove_err_sys(err, errno, "root.path: a private mount namespace for id-mapped layers");
+    for (size_t i = 0; r == 0 && i < p->n_lowers; i++) {
+        if (asprintf(&paths[i], "%s/l%zu", base, i) < 0) {
+            paths[i] = NULL;
+            r = cove_err_set(err, ENOMEM, "out of memory");
+            break;
+        }
+        if (mkdir(paths[i], 0700) < 0 && errno != EEXIST) {
+            r = cove_err_sys(err, errno, "root.path: mkdir %s", paths[i]);
+            break;
+        }
+        _cleanup_close_ int fd = cove_open_tree(AT_FDCWD, p->lowers[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        struct mount_attr a = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)p->idmap_userns};
+        if (fd < 0 || cove_mount_setattr(fd, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0)
+            r = cove_err_sys(err, errno, "root.path: id-mapped mount of the layer %s (needs Linux 5.19+ and a "
+                                         "filesystem that supports id-mapped mounts)",
+                             p->lowers[i]);
+        else if (cove_move_mount(fd, "", AT_FDCWD, paths[i], MOVE_MOUNT_F_EMPTY_PATH) < 0)
+            r = cove_err_sys(err, errno, "root.path: attach %s", paths[i]);
+    }
+    if (r == 0)
+        r = cove_overlay_mount_fd((const char *const *)paths, p->n_lowers, p->upper, p->work, false, p->scratch, out,
+                                  err);
+    /* back home whatever happened: cove must not stay in the private one */
+    if (setns(own, CLONE_NEWNS) < 0) {
+        int e = errno;
+        if (*out >= 0)
+            close(*out);
+        *out = -1;
+        r = cove_err_sys(err, e, "root.path: setns back into cove's mount namespace");
+    }
+    for (size_t i = 0; i < p->n_lowers && paths[i]; i++) {
+        rmdir(paths[i]);
+        free(paths[i]);
+    }
+    free(paths);
+    return r;
 }
 
 int cove_overlay_setup(struct cove_overlay_plan *p, const char *state_dir, bool defer, int *out,
@@ -260,7 +324,15 @@ int cove_overlay_setup(struct cove_overlay_plan *p, const char *state_dir, bool 
         (mkdir(p->work, 0700) < 0 && errno != EEXIST))
         return cove_err_sys(err, errno, "mkdir %s", base);
     p->deferred = defer;
-    return defer ? 0 : cove_overlay_mount_planned(p, out, err);
+    if (defer)
+        return 0;
+    if (p->idmap_userns >= 0) {
+        /* the container's root owns its / (the upper dir's root) */
+        if (chown(p->upper, p->upper_uid, p->upper_gid) < 0)
+            return cove_err_sys(err, errno, "root.path: chown %s", p->upper);
+        return overlay_mount_idmapped(p, base, out, err);
+    }
+    return cove_overlay_mount_planned(p, out, err);
 }
 
 int cove_overlay_mount_planned(const struct cove_overlay_plan *p, int *out, struct cove_err *err) {

@@ -161,6 +161,14 @@ static int ctx_plan(struct create_ctx *x, struct cove_err *err) {
     if ((r = cove_overlay_plan(x->bundle, x->rootfs, x->config->annotations, x->config->n_annotations, o->overlay,
                                &x->overlay, err)) < 0)
         return r;
+    if (x->overlay.want_idmap && x->overlay.lowers) {
+        const struct cove_linux *l = &x->config->linux;
+        if (!cove_userns_is_new(x->config) || !l->n_uid_mappings || !l->n_gid_mappings ||
+            cove_userns_host_root(l->uid_mappings, l->n_uid_mappings) == (uid_t)-1 ||
+            cove_userns_host_root(l->gid_mappings, l->n_gid_mappings) == (uid_t)-1)
+            return cove_err_set(err, EINVAL, "annotations[\"" COVE_ANN_OVERLAY_IDMAP "\"]: needs a new user namespace "
+                                             "whose linux.uidMappings and gidMappings map the container's 0");
+    }
 
     cove_trace("create: plan: support, rootfs, overlay");
     if ((r = cove_cgroup_host_detect(COVE_CGROUP_ROOT, &x->cghost, err)) < 0)
@@ -498,6 +506,23 @@ static int ctx_systemd_scope(struct create_ctx *x, struct cove_err *err) {
     return ctx_limit_cgroup(x, err);
 }
 
+/* COVE_ANN_OVERLAY_IDMAP: the user namespace that carries the container's
+ * mapping for the layers (image/overlay.c), and who owns the upper dir. */
+static int ctx_overlay_idmap(struct create_ctx *x, bool deferred, struct cove_err *err) {
+    struct cove_overlay_plan *p = &x->overlay;
+    if (!p->lowers || !p->want_idmap || deferred)
+        return 0; /* deferred: the init mounts it in the container's namespace, no mapping needed */
+    const struct cove_linux *l = &x->config->linux;
+    p->upper_uid = cove_userns_host_root(l->uid_mappings, l->n_uid_mappings);
+    p->upper_gid = (gid_t)cove_userns_host_root(l->gid_mappings, l->n_gid_mappings);
+    int fd = cove_idmap_userns_fd(l->uid_mappings, l->n_uid_mappings, l->gid_mappings, l->n_gid_mappings,
+                                  "annotations[\"" COVE_ANN_OVERLAY_IDMAP "\"]", err);
+    if (fd < 0)
+        return fd;
+    p->idmap_userns = fd;
+    return 0;
+}
+
 int cove_create_begin(struct create_ctx *x, const struct cove_create_opts *o, struct cove_err *err) {
     memset(x, 0, sizeof(*x));
     x->opts = o;
@@ -520,7 +545,8 @@ int cove_create_begin(struct create_ctx *x, const struct cove_create_opts *o, st
     /* an ordinary user cannot mount overlayfs here: its init will, as root
      * of the container's user namespace */
     bool defer_overlay = x->user_maps && cove_userns_is_new(x->config);
-    if ((r = cove_overlay_setup(&x->overlay, x->store.dir, defer_overlay, &x->overlay_fd, err)) < 0)
+    if ((r = ctx_overlay_idmap(x, defer_overlay, err)) < 0 ||
+        (r = cove_overlay_setup(&x->overlay, x->store.dir, defer_overlay, &x->overlay_fd, err)) < 0)
         return r;
     /* recorded before it exists: delete --force finds it after a crash */
     struct cove_owns owns = {.cgroup_path = x->cgpath, .systemd_unit = x->systemd ? x->sdunit.unit : NULL};

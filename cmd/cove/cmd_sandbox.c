@@ -13,7 +13,8 @@ static const char sandbox_help[] =
     "Usage: cove [--root DIR] [--image-root DIR] sandbox (--image REF | --rootfs DIR) [options] -- CMD [ARGS...]\n\n"
     "Run CMD in a throw-away container: an overlay root (writes vanish), read-only binds unless :rw,\n"
     "no_new_privs, runc's three default capabilities, fresh namespaces, no network unless --network host.\n"
-    "Run by an ordinary user the job is root of a new user namespace (the caller's uid outside).\n"
+    "The job is root of a new user namespace: the caller's uid outside for an ordinary user, an\n"
+    "unprivileged range (image layers and binds id-mapped to it) for root.\n"
     "Output is streamed; the exit code is the job's (124 on timeout, 125 when the sandbox could not start).\n\n"
     "   --image REF              image from the store (cove image import)\n"
     "   --rootfs DIR             a root filesystem directory (never written to)\n"
@@ -23,6 +24,8 @@ static const char sandbox_help[] =
     "   --timeout SECONDS        kill the whole job after SECONDS (SIGTERM, grace, SIGKILL); exit 124\n"
     "   --timeout-grace SECONDS  SIGTERM → SIGKILL delay (default 10)\n"
     "   --network none|host      default none (only lo)\n"
+    "   --userns private|host    private (default): the job is root of its own user namespace, at an\n"
+    "                            unprivileged id range; host: root's job runs as the host's root\n"
     "   --bind SRC:DST[:ro|rw]   bind mount (read-only unless :rw); repeatable\n"
     "   --workdir DIR            working directory in the container\n"
     "   --env K=V                environment variable; repeatable\n"
@@ -48,6 +51,14 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out) {
     return 0;
 }
 
+/* "host" or the option's other word (optarg) */
+static int host_or(const char *opt, const char *other, bool *host, struct cove_err *err) {
+    if (strcmp(optarg, "host") != 0 && strcmp(optarg, other) != 0)
+        return cove_err_set(err, EINVAL, "%s \"%s\": %s or host", opt, optarg, other);
+    *host = strcmp(optarg, "host") == 0;
+    return 0;
+}
+
 static int sandbox_opt(int c, struct sandbox_args *a, struct cove_err *err) {
     struct cove_sandbox_opts *o = &a->o;
     unsigned long v;
@@ -67,12 +78,7 @@ static int sandbox_opt(int c, struct sandbox_args *a, struct cove_err *err) {
             return cove_err_set(err, EINVAL, "--timeout \"%s\": expected seconds", optarg);
         *(c == 't' ? &o->timeout_s : &o->grace_s) = (unsigned)v;
         return 0;
-    case 'n':
-        if (strcmp(optarg, "host") == 0)
-            o->network_host = true;
-        else if (strcmp(optarg, "none") != 0)
-            return cove_err_set(err, EINVAL, "--network \"%s\": none or host", optarg);
-        return 0;
+    case 'n': return host_or("--network", "none", &o->network_host, err);
     case 'b':
         if (o->n_binds == sizeof(a->binds) / sizeof(a->binds[0]))
             return cove_err_set(err, E2BIG, "--bind: too many");
@@ -80,6 +86,7 @@ static int sandbox_opt(int c, struct sandbox_args *a, struct cove_err *err) {
             return -1;
         o->n_binds++;
         return 0;
+    case 'U': return host_or("--userns", "private", &o->userns_host, err);
     case 'w': o->workdir = optarg; return 0;
     case 'e':
         if (o->n_env == sizeof(a->env) / sizeof(a->env[0]))
@@ -96,6 +103,10 @@ static int sandbox_opt(int c, struct sandbox_args *a, struct cove_err *err) {
     return cove_err_set(err, EINVAL, "unknown option");
 }
 
+static void sandbox_warn(const char *msg) {
+    cli_log("warning", "%s", msg);
+}
+
 int cmd_sandbox(int argc, char **argv) {
     static const struct option opts[] = {
         {"image", required_argument, NULL, 'i'},     {"rootfs", required_argument, NULL, 'r'},
@@ -105,7 +116,7 @@ int cmd_sandbox(int argc, char **argv) {
         {"bind", required_argument, NULL, 'b'},      {"workdir", required_argument, NULL, 'w'},
         {"env", required_argument, NULL, 'e'},       {"user", required_argument, NULL, 'u'},
         {"cgroup-parent", required_argument, NULL, 'P'}, {"id", required_argument, NULL, 'I'},
-        {"seccomp-profile", required_argument, NULL, 'S'},
+        {"seccomp-profile", required_argument, NULL, 'S'}, {"userns", required_argument, NULL, 'U'},
         {"help", no_argument, NULL, 'h'},            {0},
     };
     int g = cli_take_globals("sandbox", &argc, argv);
@@ -116,6 +127,7 @@ int cmd_sandbox(int argc, char **argv) {
     a.o.state_root = g_cli.root;
     a.o.image_root = g_cli.image_root;
     a.o.binds = a.binds;
+    a.o.warn = sandbox_warn;
     a.o.env = a.env;
     struct cove_err err = {0};
     int c, rc = 0;

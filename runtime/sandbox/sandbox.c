@@ -20,6 +20,7 @@
 #include "runtime/sandbox/sandbox.h"
 #include "lib/cleanup.h"
 #include "lib/fileio.h"
+#include "namespaces/rootfs.h"
 #include "runtime/container.h"
 #include "runtime/seccomp/seccomp_profile.h"
 #include "runtime/state.h"
@@ -202,6 +203,54 @@ int cove_sandbox_user_maps(uid_t uid, gid_t gid, const char *subuid_file, const 
     return 0;
 }
 
+static int root_range(const char *file, uint32_t *start) {
+    uint32_t n = 0;
+    if (!subid_range(file, "root", 0, start, &n) || n < 65536)
+        *start = COVE_SANDBOX_ROOT_IDS;
+    return 0;
+}
+
+int cove_sandbox_root_maps(const char *subuid_file, const char *subgid_file, struct cove_bundle_plan *p,
+                           struct cove_err *err) {
+    uint32_t us, gs;
+    root_range(subuid_file ? subuid_file : "/etc/subuid", &us);
+    root_range(subgid_file ? subgid_file : "/etc/subgid", &gs);
+    p->uid_maps = calloc(1, sizeof(*p->uid_maps));
+    p->gid_maps = calloc(1, sizeof(*p->gid_maps));
+    if (!p->uid_maps || !p->gid_maps)
+        return cove_err_set(err, ENOMEM, "out of memory");
+    p->uid_maps[0] = (struct cove_idmap){.container_id = 0, .host_id = us, .size = 65536};
+    p->gid_maps[0] = (struct cove_idmap){.container_id = 0, .host_id = gs, .size = 65536};
+    p->n_uid_maps = p->n_gid_maps = 1;
+    p->idmap_binds = true;
+    return 0;
+}
+
+/* Root's job runs as another uid (its user namespace's root), which must
+ * reach the bundle under --root: every directory on the way needs x for
+ * others. Said before anything is made, with what to do about it. */
+static int check_reachable(const char *state_root, struct cove_err *err) {
+    char real[PATH_MAX], cwd[PATH_MAX];
+    if (state_root[0] != '/' && !getcwd(cwd, sizeof(cwd)))
+        return cove_err_sys(err, errno, "getcwd");
+    if (snprintf(real, sizeof(real), "%s%s%s", state_root[0] == '/' ? "" : cwd, state_root[0] == '/' ? "" : "/",
+                 state_root) >= (int)sizeof(real))
+        return cove_err_set(err, ENAMETOOLONG, "--root %s: too long", state_root);
+    for (;;) {
+        struct stat st; /* what does not exist yet is made 0711 */
+        if (stat(real, &st) == 0 && !(st.st_mode & S_IXOTH))
+            return cove_err_set(err, EACCES, "--root %s: %s is not searchable by others (mode %04o), and the "
+                                             "job's root is an unprivileged uid of its user namespace: chmod o+x "
+                                             "it, or --userns host",
+                                state_root, real, (unsigned)(st.st_mode & 07777));
+        char *slash = strrchr(real, '/');
+        if (!slash || slash == real)
+            break;
+        *slash = '\0';
+    }
+    return 0;
+}
+
 static bool in_path(const char *prog) {
     const char *path = getenv("PATH");
     if (!path)
@@ -215,6 +264,61 @@ static bool in_path(const char *prog) {
         d += n + (d[n] == ':');
     }
     return false;
+}
+
+/* Can path be id-mapped through userns_fd? (the filesystem must allow it) */
+static bool idmap_works(const char *path, int userns_fd) {
+    _cleanup_close_ int fd = cove_open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    struct mount_attr a = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd};
+    return fd >= 0 && cove_mount_setattr(fd, "", AT_EMPTY_PATH, &a, sizeof(a)) == 0;
+}
+
+/* Root's job in a user namespace of its own (cove_sandbox_root_maps),
+ * when every layer and bind can be id-mapped; where one cannot (overlayfs
+ * or, before Linux 6.3, tmpfs under it) the job runs as before, without
+ * one, and o->warn says so. */
+static int plan_root_userns(const struct cove_sandbox_opts *o, struct cove_bundle_plan *p, const char *const *lowers,
+                            struct cove_err *err) {
+    int r;
+    if ((o->state_root && (r = check_reachable(o->state_root, err)) < 0) ||
+        (r = cove_sandbox_root_maps(NULL, NULL, p, err)) < 0)
+        return r;
+    int fd = cove_idmap_userns_fd(p->uid_maps, p->n_uid_maps, p->gid_maps, p->n_gid_maps, "sandbox: user namespace",
+                                  err);
+    if (fd < 0)
+        return fd;
+    const char *bad = NULL;
+    for (size_t i = 0; !bad && lowers && lowers[i]; i++)
+        if (!idmap_works(lowers[i], fd))
+            bad = lowers[i];
+    for (size_t i = 0; !bad && i < p->n_binds; i++)
+        if (!idmap_works(p->binds[i].src, fd))
+            bad = p->binds[i].src;
+    close(fd);
+    if (bad) {
+        char msg[PATH_MAX + 160];
+        snprintf(msg, sizeof(msg), "sandbox: %s cannot be id-mapped on this kernel/filesystem: the job runs "
+                                   "without a user namespace (as the host's root)", bad);
+        if (o->warn)
+            o->warn(msg);
+        free(p->uid_maps);
+        free(p->gid_maps);
+        p->uid_maps = p->gid_maps = NULL;
+        p->n_uid_maps = p->n_gid_maps = 0;
+        p->idmap_binds = false;
+        return 0;
+    }
+    /* the layers id-mapped too (image/overlay.c) */
+    struct cove_kv *a = realloc(p->annotations, (p->n_annotations + 1) * sizeof(*a));
+    if (!a)
+        return cove_err_set(err, ENOMEM, "out of memory");
+    p->annotations = a;
+    if (!(a[p->n_annotations].key = strdup(COVE_ANN_OVERLAY_IDMAP)) || !(a[p->n_annotations].value = strdup("true"))) {
+        free(a[p->n_annotations].key);
+        return cove_err_set(err, ENOMEM, "out of memory");
+    }
+    p->n_annotations++;
+    return 0;
 }
 
 int cove_sandbox_plan(const struct cove_sandbox_opts *o, const char *id, struct cove_bundle_plan *p,
@@ -261,10 +365,13 @@ int cove_sandbox_plan(const struct cove_sandbox_opts *o, const char *id, struct 
                                          "under the caller's cgroup)", parent);
     if (!o->no_cgroup && asprintf(&p->cgroups_path, "%s/%s", strcmp(parent, "/") == 0 ? "" : parent, id) < 0)
         return cove_err_set(err, ENOMEM, "out of memory");
+    if (geteuid() != 0 && o->userns_host)
+        return cove_err_set(err, EINVAL, "--userns host: only root may run a job without a user namespace");
     if (geteuid() != 0 &&
         (r = cove_sandbox_user_maps(geteuid(), getegid(), NULL, NULL, in_path("newuidmap") && in_path("newgidmap"),
                                     p, err)) < 0)
         return r;
+
     if (o->n_binds) {
         p->binds = calloc(o->n_binds, sizeof(*p->binds));
         if (!p->binds)
@@ -284,6 +391,8 @@ int cove_sandbox_plan(const struct cove_sandbox_opts *o, const char *id, struct 
         if ((r = cove_seccomp_profile_load(o->seccomp_profile, &t, p->seccomp, err)) < 0)
             return cove_err_prefix(err, "--seccomp-profile %s", o->seccomp_profile);
     }
+    if (geteuid() == 0 && !o->userns_host && (r = plan_root_userns(o, p, (const char *const *)lowers, err)) < 0)
+        return r;
     cove_bundle_plan_overlay(p, &lowers);
     return 0;
 }
@@ -311,7 +420,8 @@ static int write_bundle(struct sandbox *sb, const struct cove_bundle_plan *p, st
      * name, and `list` skips dot entries */
     if (asprintf(&sb->bundle, "%s/.sandbox~%s", sb->o->state_root, sb->id) < 0)
         return cove_err_set(err, ENOMEM, "out of memory");
-    if (mkdir(sb->bundle, 0700) < 0)
+    /* 0711: the job's root in its user namespace (another uid) must reach rootfs/ */
+    if (mkdir(sb->bundle, 0711) < 0)
         return cove_err_sys(err, errno, "mkdir %s", sb->bundle);
     sb->bundle_made = true;
     _cleanup_close_ int dfd = open(sb->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -11,7 +11,8 @@
  *     network namespace has only lo) unless --network host; run by an
  *     ordinary user, a user namespace too (cove_sandbox_user_maps), the
  *     overlay then mounted inside it, and a cgroup only under a delegated
- *     --cgroup-parent;
+ *     --cgroup-parent; run by root, a user namespace at an unprivileged
+ *     range with id-mapped layers and binds (cove_sandbox_root_maps);
  *   - seccomp: a containers.conf-style profile (containers-common's
  *     /usr/share/containers/seccomp.json by default, chosen by cmd/),
  *     resolved for the three capabilities (runtime/seccomp/seccomp_profile.h);
@@ -46,6 +47,7 @@ struct cove_sandbox_opts {
     unsigned timeout_s;            /* 0: none */
     unsigned grace_s;              /* after the timeout's SIGTERM (default 10) */
     bool network_host;
+    bool userns_host;              /* --userns host: root's job without a user namespace */
     struct cove_bind *binds; size_t n_binds;
     const char *workdir;
     char **env; size_t n_env;      /* K=V, appended/overriding the image's */
@@ -55,6 +57,7 @@ struct cove_sandbox_opts {
     const char *id;                /* NULL: sandbox-<pid>-<random> */
     const char *seccomp_profile;   /* profile path; NULL: no seccomp */
     bool no_cgroup;                /* rootless without a delegated parent: no cgroup, no limits */
+    void (*warn)(const char *msg); /* what the sandbox fell back to (cmd/ prints it) */
 };
 
 /* Rootless (cove run by an ordinary user): the job is root of a new user
@@ -64,6 +67,15 @@ struct cove_sandbox_opts {
  * NULL means /etc/sub{u,g}id. */
 int cove_sandbox_user_maps(uid_t uid, gid_t gid, const char *subuid_file, const char *subgid_file,
                            bool helpers, struct cove_bundle_plan *p, struct cove_err *err);
+
+/* Root's sandbox: a user namespace too (unless --userns host), the job's
+ * ids 0..65535 at host ids from root's /etc/subuid (subgid) range when it
+ * has 65536, else COVE_SANDBOX_ROOT_IDS; the image's layers and the binds
+ * id-mapped through it, so the image's root-owned files are the job's
+ * root's and a bound dir keeps its owners. Pure but for reading the files. */
+#define COVE_SANDBOX_ROOT_IDS 1878982656u /* 0x6FFF0000: the top 64K of systemd's container uid range */
+int cove_sandbox_root_maps(const char *subuid_file, const char *subgid_file, struct cove_bundle_plan *p,
+                           struct cove_err *err);
 
 /* containers-common's default profile (Debian: golang-github-containers-common). */
 #define COVE_SANDBOX_SECCOMP_PROFILE "/usr/share/containers/seccomp.json"

@@ -5,6 +5,9 @@
 . "$(dirname "$0")/lib.sh"
 
 command -v python3 >/dev/null || skip "python3 not installed (scripts/setup)"
+# root's job is the root of its own user namespace, an unprivileged host uid,
+# which must reach the bundle under --root: the per-file temp dir is 0700
+chmod 711 "$TEST_TMP"
 IMGS="$TEST_TMP/imgs"
 python3 "$(dirname "$0")/make_oci_image.py" "$IMGS" >/dev/null || { echo "FAIL: make_oci_image.py" >&2; exit 1; }
 STORE="$TEST_TMP/store"
@@ -180,6 +183,57 @@ t_many_sandboxes_at_once_all_succeed() {
     assert_eq "" "$(for d in $(_cgroups_of stress); do find "$d" -mindepth 1 -type d; done)" "sandbox cgroups left"
     # the parent named with --cgroup-parent is the caller's: left as it is
     for d in $(_cgroups_of stress); do rmdir "$d"; done
+    assert_sandbox_gone
+}
+
+t_roots_job_is_root_of_its_own_user_namespace() {
+    local base
+    base=$(awk -F: '$1 == "root" && $3 >= 65536 { print $2; exit }' /etc/subuid)
+    base=${base:-1878982656}
+    mkdir -p "$TEST_TMP/out"
+    run_capture sb --image test:latest --user 0:0 --bind "$TEST_TMP/out:/out:rw" -- sh -c '
+        awk "{ print \$1, \$2, \$3 }" /proc/self/uid_map
+        stat -c "%u:%g" /etc/layer3
+        echo x > /etc/new && echo etc-writable
+        touch /out/made'
+    assert_eq 0 "$RC" "exit code (stderr: $ERR)"
+    assert_contains "$OUT" "0 $base 65536" "uid_map: the job's 0 at an unprivileged host id"
+    assert_contains "$OUT" "0:0" "the image's root-owned files are the job's root's (id-mapped layers)"
+    assert_contains "$OUT" etc-writable
+    assert_eq 0:0 "$(stat -c %u:%g "$TEST_TMP/out/made")" "a file made in an id-mapped bind, seen from the host"
+    assert_sandbox_gone
+}
+
+t_userns_host_runs_roots_job_without_one() {
+    run_capture sb --image test:latest --user 0:0 --userns host -- sh -c 'awk "{ print \$1, \$2, \$3 }" /proc/self/uid_map'
+    assert_eq 0 "$RC" "exit code (stderr: $ERR)"
+    assert_eq "0 0 4294967295" "$OUT" "the host's user namespace"
+    assert_sandbox_gone
+}
+
+t_a_root_the_job_cannot_reach_is_refused_before_anything() {
+    mkdir -p "$TEST_TMP/private"
+    chmod 700 "$TEST_TMP/private"
+    run_capture "$COVE" --root "$TEST_TMP/private/r" --image-root "$STORE" sandbox --cgroup-parent "$CG_PARENT" \
+        --image test:latest -- true
+    assert_eq 125 "$RC" "exit code"
+    assert_contains "$ERR" "is not searchable by others (mode 0700)"
+    assert_contains "$ERR" "--userns host"
+    [ ! -e "$TEST_TMP/private/r" ] || fail "the refused sandbox made $TEST_TMP/private/r"
+    assert_sandbox_gone
+}
+
+t_a_tree_that_cannot_be_id_mapped_runs_without_a_user_namespace_and_says_so() {
+    # overlayfs allows no id-mapped mounts of itself
+    make_rootfs lower
+    mkdir -p "$TEST_TMP"/{up,wk,ov}
+    mount -t overlay -o "lowerdir=$TEST_TMP/lower,upperdir=$TEST_TMP/up,workdir=$TEST_TMP/wk" overlay "$TEST_TMP/ov" ||
+        skip_case "cannot mount overlayfs here"
+    run_capture sb --rootfs "$TEST_TMP/ov" -- sh -c 'awk "{ print \$1, \$2, \$3 }" /proc/self/uid_map'
+    umount "$TEST_TMP/ov"
+    assert_eq 0 "$RC" "exit code (stderr: $ERR)"
+    assert_eq "0 0 4294967295" "$OUT" "no user namespace"
+    assert_contains "$ERR" "cannot be id-mapped on this kernel/filesystem: the job runs without a user namespace"
     assert_sandbox_gone
 }
 

@@ -4,11 +4,13 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cgroups/cgroups.h"
 #include "namespaces/rootfs.h"
 #include "namespaces/userns.h"
 #include "runtime/rootless.h"
+#include "runtime/sandbox/sandbox.h"
 
 Test(rootless, parses_runc_values) {
     enum cove_rootless m;
@@ -95,4 +97,57 @@ Test(rootless, a_refused_mount_names_the_kernels_rule) {
     cr_expect(strstr(cove_userns_mount_rule("overlay"), "5.11"));
     cr_expect(strstr(cove_userns_mount_rule("ext4"), "FS_USERNS_MOUNT"));
     cr_expect_null(cove_userns_mount_rule("tmpfs"));
+}
+
+/* cove sandbox's user namespaces (runtime/sandbox/sandbox.c) */
+static char *subid_file(const char *text) {
+    char *path = strdup("/tmp/cove-subid-XXXXXX");
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    return path;
+}
+
+Test(rootless, a_users_sandbox_maps_its_uid_and_up_to_65535_sub_ids) {
+    /* uid 4242 has no passwd entry: the lines naming the uid itself count */
+    char *u = subid_file("other:200000:65536\n4242:100000:131072\n");
+    char *g = subid_file("4242:300000:1000\n");
+    struct cove_bundle_plan p = {0};
+    struct cove_err err = {0};
+    cr_assert_eq(cove_sandbox_user_maps(4242, 4242, u, g, true, &p, &err), 0, "%s", err.msg);
+    cr_assert_eq(p.n_uid_maps, 2);
+    cr_expect_eq(p.uid_maps[1].host_id, 100000);
+    cr_expect_eq(p.uid_maps[1].size, 65535, "ids 1..65535 at most");
+    cr_assert_eq(p.n_gid_maps, 2);
+    cr_expect_eq(p.gid_maps[1].host_id, 300000);
+    cr_expect_eq(p.gid_maps[1].size, 1000);
+    cove_bundle_plan_free(&p);
+    struct cove_bundle_plan q = {0};
+    cr_assert_eq(cove_sandbox_user_maps(4242, 4242, u, g, false, &q, &err), 0, "%s", err.msg);
+    cr_expect_eq(q.n_uid_maps, 1, "without the helpers only the caller's own id");
+    cr_expect_eq(q.uid_maps[0].host_id, 4242);
+    cr_expect_eq(q.uid_maps[0].size, 1);
+    cove_bundle_plan_free(&q);
+    unlink(u);
+    unlink(g);
+    free(u);
+    free(g);
+}
+
+Test(rootless, roots_sandbox_takes_roots_sub_ids_or_the_default_range) {
+    char *u = subid_file("root:500000:65536\n");
+    char *g = subid_file("root:600000:100\n");
+    struct cove_bundle_plan p = {0};
+    struct cove_err err = {0};
+    cr_assert_eq(cove_sandbox_root_maps(u, g, &p, &err), 0, "%s", err.msg);
+    cr_expect_eq(p.uid_maps[0].host_id, 500000);
+    cr_expect_eq(p.uid_maps[0].size, 65536);
+    cr_expect_eq(p.gid_maps[0].host_id, COVE_SANDBOX_ROOT_IDS, "a range under 65536 ids is not used");
+    cr_expect(p.idmap_binds);
+    cove_bundle_plan_free(&p);
+    unlink(u);
+    unlink(g);
+    free(u);
+    free(g);
 }
