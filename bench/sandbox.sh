@@ -23,7 +23,9 @@
 #           pid, ipc, uts, mount, cgroup and network namespaces, a read-only
 #           bind root (no overlay), proc, its own minimal /dev; no seccomp.
 # So cove does more per start (overlay, seccomp, state); the "seccomp off"
-# row (--seccomp-profile none) shows what the filter costs.
+# row (--seccomp-profile none) shows what the filter costs, cove-self
+# (--userns self) maps the caller's uid alone, as that bwrap line does,
+# without newuidmap/newgidmap.
 # Output: per runtime the median, mean and p99 ms per start and the ratio
 # of the medians to bwrap.
 set -euo pipefail
@@ -68,15 +70,16 @@ as_user() {
 declare -A CMD=(
     [cove]="$COVE sandbox --rootfs $W/r -- /bin/true"
     [cove-noseccomp]="$COVE sandbox --rootfs $W/r --seccomp-profile none -- /bin/true"
+    [cove-self]="$COVE sandbox --rootfs $W/r --userns self -- /bin/true"
     [bwrap]="bwrap --unshare-all --die-with-parent --new-session --ro-bind $W/r / --proc /proc --dev /dev --tmpfs /tmp --cap-drop ALL /bin/true"
 )
-ORDER=(cove bwrap cove-noseccomp)
+ORDER=(cove bwrap cove-noseccomp cove-self)
 for l in "${ORDER[@]}"; do # warm up, and fail early
     # shellcheck disable=SC2086
     as_user ${CMD[$l]} 2>/dev/null || { echo "sandbox.sh: $l failed: ${CMD[$l]}" >&2; exit 1; }
 done
 for ((r = 0; r < R; r++)); do
-    if ((r % 2)); then order=(bwrap cove-noseccomp cove); else order=("${ORDER[@]}"); fi
+    if ((r % 2)); then order=(cove-self bwrap cove-noseccomp cove); else order=("${ORDER[@]}"); fi
     for l in "${order[@]}"; do
         # shellcheck disable=SC2086
         as_user "$W/lat" -q "$N" -- ${CMD[$l]} >> "$W/$l.raw" || { echo "sandbox.sh: $l: a start failed" >&2; exit 1; }

@@ -101,9 +101,17 @@ static void gen_mount(yajl_gen g, const char *dst, const char *type, const char 
 static void gen_mounts(yajl_gen g, const struct cove_bundle_plan *p) {
     S("mounts");
     yajl_gen_array_open(g);
+    /* devpts's gid=5 (tty) only where the job's user namespace maps gid 5:
+     * an ordinary user's own gid alone does not, and the kernel refuses it */
+    bool tty_gid = p->n_gid_maps == 0;
+    for (size_t i = 0; i < p->n_gid_maps; i++)
+        tty_gid |= p->gid_maps[i].container_id <= 5 && 5 - p->gid_maps[i].container_id < p->gid_maps[i].size;
     for (size_t i = 0; i < ARRAY_SIZE(default_mounts); i++) {
         const struct mnt *m = &default_mounts[i];
-        gen_mount(g, m->dst, m->type, m->src, m->opts, ARRAY_SIZE(m->opts));
+        size_t n = ARRAY_SIZE(m->opts);
+        if (!tty_gid && strcmp(m->type, "devpts") == 0)
+            n--; /* "gid=5" is its last option */
+        gen_mount(g, m->dst, m->type, m->src, m->opts, n);
     }
     for (size_t i = 0; i < p->n_binds; i++) {
         /* read-only unless asked; nosuid/nodev always: a CI job's bind is data */

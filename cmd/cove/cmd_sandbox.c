@@ -24,8 +24,10 @@ static const char sandbox_help[] =
     "   --timeout SECONDS        kill the whole job after SECONDS (SIGTERM, grace, SIGKILL); exit 124\n"
     "   --timeout-grace SECONDS  SIGTERM → SIGKILL delay (default 10)\n"
     "   --network none|host      default none (only lo)\n"
-    "   --userns private|host    private (default): the job is root of its own user namespace, at an\n"
-    "                            unprivileged id range; host: root's job runs as the host's root\n"
+    "   --userns private|self|host  private (default): the job is root of its own user namespace,\n"
+    "                            at an unprivileged id range (an ordinary user's: its uid and its\n"
+    "                            /etc/subuid range); self: an ordinary user's uid alone, no sub-ids\n"
+    "                            (as bubblewrap; faster); host: root's job runs as the host's root\n"
     "   --bind SRC:DST[:ro|rw]   bind mount (read-only unless :rw); repeatable\n"
     "   --workdir DIR            working directory in the container\n"
     "   --env K=V                environment variable; repeatable\n"
@@ -86,7 +88,11 @@ static int sandbox_opt(int c, struct sandbox_args *a, struct cove_err *err) {
             return -1;
         o->n_binds++;
         return 0;
-    case 'U': return host_or("--userns", "private", &o->userns_host, err);
+    case 'U':
+        o->userns_self = strcmp(optarg, "self") == 0;
+        if (o->userns_self || host_or("--userns", "private", &o->userns_host, err) == 0)
+            return 0;
+        return cove_err_set(err, EINVAL, "--userns \"%s\": private, self or host", optarg);
     case 'w': o->workdir = optarg; return 0;
     case 'e':
         if (o->n_env == sizeof(a->env) / sizeof(a->env[0]))

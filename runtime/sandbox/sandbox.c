@@ -367,9 +367,10 @@ int cove_sandbox_plan(const struct cove_sandbox_opts *o, const char *id, struct 
         return cove_err_set(err, ENOMEM, "out of memory");
     if (geteuid() != 0 && o->userns_host)
         return cove_err_set(err, EINVAL, "--userns host: only root may run a job without a user namespace");
-    if (geteuid() != 0 &&
-        (r = cove_sandbox_user_maps(geteuid(), getegid(), NULL, NULL, in_path("newuidmap") && in_path("newgidmap"),
-                                    p, err)) < 0)
+    if (geteuid() == 0 && o->userns_self)
+        return cove_err_set(err, EINVAL, "--userns self: for an ordinary user (root's job gets a range: private)");
+    bool helpers = !o->userns_self && in_path("newuidmap") && in_path("newgidmap");
+    if (geteuid() != 0 && (r = cove_sandbox_user_maps(geteuid(), getegid(), NULL, NULL, helpers, p, err)) < 0)
         return r;
 
     if (o->n_binds) {

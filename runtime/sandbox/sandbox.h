@@ -48,6 +48,7 @@ struct cove_sandbox_opts {
     unsigned grace_s;              /* after the timeout's SIGTERM (default 10) */
     bool network_host;
     bool userns_host;              /* --userns host: root's job without a user namespace */
+    bool userns_self;              /* --userns self: an ordinary user's uid alone, no sub-ids */
     struct cove_bind *binds; size_t n_binds;
     const char *workdir;
     char **env; size_t n_env;      /* K=V, appended/overriding the image's */

@@ -324,6 +324,15 @@ t_sandbox_runs_an_image_the_user_imported() {
     assert_user_sandbox_gone
 }
 
+t_sandbox_userns_self_maps_the_users_uid_alone() {
+    rl_rootfs r
+    run_capture usb --rootfs "$TEST_TMP/r" --userns self -- sh -c 'awk "{ print \$1, \$2, \$3 }" /proc/self/uid_map; ls /dev/pts'
+    assert_eq 0 "$RC" "exit code (stderr: $ERR)"
+    assert_eq "0 $RL_UID 1" "$(head -n 1 <<<"$OUT")" "uid_map: the caller alone, no newuidmap"
+    assert_contains "$OUT" ptmx "devpts mounted without the tty gid the map lacks"
+    assert_user_sandbox_gone
+}
+
 # ---------------------------------------------------------------- delegation
 # rl_delegate — $CG_PARENT/rl as a cgroup v2 subtree delegated to the test
 # user, the way systemd's Delegate=yes hands one out: the user owns the
