@@ -90,7 +90,7 @@ static void gen_linux(yajl_gen g) {
     gen_bool(g, "v1", true);
     gen_bool(g, "v2", true);
     gen_bool(g, "systemd", true);   /* --systemd-cgroup (cgroups/systemd.h) */
-    gen_bool(g, "systemdUser", false);
+    gen_bool(g, "systemdUser", true); /* rootless: the user's own instance (docs/rootless.md) */
     gen_bool(g, "rdma", true);
     yajl_gen_map_close(g);
     GEN_STR(g, "seccomp");

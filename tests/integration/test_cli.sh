@@ -103,6 +103,7 @@ t_features_is_json_with_oci_version_range() {
     assert_match "$(jq -r .ociVersionMax <<<"$OUT")" '^1\.[0-9]+\.[0-9]+' ociVersionMax
     assert_eq true "$(jq '.linux.namespaces | index("pid") != null' <<<"$OUT")" "linux.namespaces has pid"
     assert_eq true "$(jq '.mountOptions | index("rbind") != null' <<<"$OUT")" "mountOptions has rbind"
+    assert_eq true "$(jq '.linux.cgroup.systemd and .linux.cgroup.systemdUser' <<<"$OUT")" "systemd and systemdUser"
 }
 
 t_log_format_json_writes_json_lines() {
