@@ -85,3 +85,16 @@ bool cove_in_user_namespace(void) {
     cached = !(sscanf(data, "%u %u %u", &a, &b, &c) == 3 && a == 0 && b == 0 && c == 4294967295u);
     return cached;
 }
+
+bool cove_uid_mapped_here(uid_t uid) {
+    struct cove_err ignored = {0};
+    _cleanup_free_ char *data = NULL;
+    size_t len = 0;
+    if (cove_read_file(AT_FDCWD, "/proc/self/uid_map", 1 << 16, &data, &len, &ignored) < 0)
+        return true; /* unknown: assume the worst */
+    unsigned long long in, out, n;
+    for (const char *l = data; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+        if (sscanf(l, "%llu %llu %llu", &in, &out, &n) == 3 && uid >= in && uid - in < n)
+            return true;
+    return false;
+}

@@ -22,5 +22,8 @@ int cove_procfs_open(const char *rel, int flags, struct cove_err *err);
 /* True when /proc/self/uid_map is not the initial user namespace's
  * identity map (read once per process). */
 bool cove_in_user_namespace(void);
+/* True when uid (as this process sees ids) is in its user namespace's
+ * uid_map: false means stat's overflow uid stands for an unmapped owner. */
+bool cove_uid_mapped_here(uid_t uid);
 
 #endif

@@ -61,7 +61,8 @@ static bool fd_unwritable_by_caller(int fd) {
     struct stat st;
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 022) || st.st_uid == geteuid())
         return false;
-    return st.st_uid == 0 || st.st_uid == overflow_uid();
+    /* the overflow uid counts only when it is not a real, mapped id here */
+    return st.st_uid == 0 || (st.st_uid == overflow_uid() && !cove_uid_mapped_here(st.st_uid));
 }
 
 bool cove_selfexe_is_protected(void) {
