@@ -2,13 +2,25 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <errno.h>
 #include "lib/syscalls.h"
 
 #include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-pid_t cove_clone3(struct clone_args *args, size_t size) { return (pid_t)syscall(SYS_clone3, args, size); }
+/* Under load on Linux 6.1 (the VM tier) clone3 has failed with ENOENT, a
+ * value it documents nowhere, three times in a day (each time the test's
+ * next create went through); not understood yet (docs/testing.md). A
+ * failure that stays (CLONE_INTO_CGROUP of a removed cgroup is ENOENT too)
+ * still comes back after the third try. */
+pid_t cove_clone3(struct clone_args *args, size_t size) {
+    for (int i = 0;; i++) {
+        pid_t pid = (pid_t)syscall(SYS_clone3, args, size);
+        if (pid != -1 || errno != ENOENT || i == 2)
+            return pid;
+    }
+}
 int cove_pidfd_open(pid_t pid, unsigned flags) { return (int)syscall(SYS_pidfd_open, pid, flags); }
 int cove_pidfd_send_signal(int pidfd, int sig, siginfo_t *info, unsigned flags) {
     return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, info, flags);
