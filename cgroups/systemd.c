@@ -688,6 +688,16 @@ int cove_systemd_start_scope(const struct cove_systemd_unit *u, pid_t pid, const
     return r;
 }
 
+/* After one method call on its own connection: release it all. */
+static void call_done(sd_bus *bus, sd_bus_message *m, sd_bus_message *reply, sd_bus_error *e) {
+    S.error_free(e);
+    if (reply)
+        S.message_unref(reply);
+    if (m)
+        S.message_unref(m);
+    S.flush_close_unref(bus);
+}
+
 int cove_systemd_set_props(const char *unit, const struct cove_systemd_props *props, struct cove_err *err) {
     if (!props || !props->n)
         return 0;
@@ -705,12 +715,7 @@ int cove_systemd_set_props(const char *unit, const struct cove_systemd_props *pr
         r = S.call(bus, m, JOB_TIMEOUT_USEC, &e, &reply);
     if (r < 0)
         cove_err_set(err, -r, "--systemd-cgroup: SetUnitProperties %s: %s", unit, e.message ? e.message : strerror(-r));
-    S.error_free(&e);
-    if (reply)
-        S.message_unref(reply);
-    if (m)
-        S.message_unref(m);
-    S.flush_close_unref(bus);
+    call_done(bus, m, reply, &e);
     return r < 0 ? -abs(r) : 0;
 }
 
@@ -758,12 +763,7 @@ int cove_systemd_unit_cgroup(const char *unit, char **path, struct cove_err *err
         cove_err_set(err, -r, "--systemd-cgroup: the cgroup of %s: %s", unit, e.message ? e.message : strerror(-r));
     else if (!*path || (*path)[0] != '/')
         r = cove_err_set(err, EPROTO, "--systemd-cgroup: %s has no cgroup", unit);
-    S.error_free(&e);
-    if (reply)
-        S.message_unref(reply);
-    if (m)
-        S.message_unref(m);
-    S.flush_close_unref(bus);
+    call_done(bus, m, reply, &e);
     if (r < 0) {
         free(*path);
         *path = NULL;

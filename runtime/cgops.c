@@ -141,20 +141,11 @@ static int act_deadline(const struct cove_state *s, const struct cove_cgroup_hos
 }
 
 /* no cgroup: SIGTERM to every process of its pid namespace when the init
- * catches it, else SIGKILL to the init, which ends the namespace */
+ * catches it, else SIGKILL to them all */
 static int act_pidns_deadline(const struct cove_state *s, void *arg, struct cove_err *err) {
     struct deadline_arg *a = arg;
     a->grace = a->init > 0 && catches(a->init, SIGTERM);
-    pid_t *pids;
-    size_t n;
-    int r = cove_ops_pidns_pids(s, &pids, &n, err);
-    if (r < 0)
-        return r;
-    for (size_t i = 0; i < n; i++)
-        if (a->grace || pids[i] == s->pid)
-            kill(pids[i], a->grace ? SIGTERM : SIGKILL);
-    free(pids);
-    return 0;
+    return cove_ops_pidns_signal(s, a->grace ? SIGTERM : SIGKILL, err);
 }
 
 int cove_container_deadline(const char *root, const char *id, bool *grace, struct cove_err *err) {

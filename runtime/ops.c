@@ -184,9 +184,7 @@ int cove_ops_pidns_pids(const struct cove_state *s, pid_t **pids, size_t *n, str
     return 0;
 }
 
-/* kill --all without a cgroup (rootless): every process of the
- * container's own pid namespace */
-static int kill_pidns(const struct cove_state *s, int sig, struct cove_err *err) {
+int cove_ops_pidns_signal(const struct cove_state *s, int sig, struct cove_err *err) {
     pid_t *pids;
     size_t n;
     int r = cove_ops_pidns_pids(s, &pids, &n, err);
@@ -212,7 +210,7 @@ static int kill_locked(const struct cove_store *st, const struct cove_state *s, 
         cove_ops_close_cgroup(&host, &cg);
         return r;
     }
-    if (all && sig != SIGKILL && (r = kill_pidns(s, sig, err)) != -ENOENT)
+    if (all && sig != SIGKILL && (r = cove_ops_pidns_signal(s, sig, err)) != -ENOENT)
         return r; /* SIGKILL to the init ends its pid namespace: below */
     _cleanup_close_ int pidfd = cove_ops_init_pidfd(s, err);
     if (pidfd < 0)

@@ -31,6 +31,8 @@ int cove_ops_init_pidfd(const struct cove_state *s, struct cove_err *err);
  * pid namespace, found in /proc. -ENOENT when it shares ours (or has no
  * cgroup to say otherwise). *pids is malloc'd. */
 int cove_ops_pidns_pids(const struct cove_state *s, pid_t **pids, size_t *n, struct cove_err *err);
+/* sig to every one of them (kill --all, the deadline, without a cgroup). */
+int cove_ops_pidns_signal(const struct cove_state *s, int sig, struct cove_err *err);
 /* Kill what is left, remove the cgroup and the state directory. */
 int cove_ops_destroy(struct cove_store *st, const struct cove_state *s, struct cove_err *err);
 
