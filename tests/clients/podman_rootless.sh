@@ -119,6 +119,8 @@ if [ -d /run/systemd/system ] && [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]
     check systemd_scope_in_the_users_manager [ -n "$scope" ]
     expect_eq systemd_exec "$(PS exec sd echo in-exec 2>&1)" in-exec
     PS rm -f -t 0 sd >/dev/null 2>&1
+    # systemd removes a stopped scope's cgroup (and conmon's) on its own time
+    for _ in $(seq 50); do [ -d "$scope" ] || break; sleep 0.1; done
     check systemd_scope_gone test -n "$scope" -a ! -d "$scope"
     PS system reset -f >/dev/null 2>&1
     systemctl stop "user@$UID_.service" >/dev/null 2>&1
